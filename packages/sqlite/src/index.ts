@@ -1,0 +1,13 @@
+export * from './errors.js';
+export type { SqliteConnectionOptions } from './connection-options.js';
+export { readSchemaVersion, SCHEMA_TABLE } from './schema.js';
+export type { Event, EventSubscription } from './typed-event.js';
+export type { WalCheckpointMode, WalCheckpointResult } from './wal-checkpoint.js';
+export * from './sequence/sqlite-sequence-provider.js';
+export { SEQUENCES_COMPONENT, SEQUENCES_TABLE } from './sequence/sequence-schema.js';
+export * from './trace/sqlite-trace-store.js';
+export * from './trace/sqlite-trace-reader.js';
+export type { SqliteTraceStoreOptions, WhenQueueFull } from './trace/trace-store-options.js';
+export type * from './trace/trace-writer-events.js';
+export { TRACE_SCHEMA_VERSION, TRACES_COMPONENT, TRACES_TABLE } from './trace/trace-schema.js';
+export * from './trace/close-on-shutdown.js';
