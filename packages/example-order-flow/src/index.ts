@@ -1,0 +1,10 @@
+export { DatabaseFileError, inspectDatabase, prepareDatabaseFile, type DatabaseReport, type OrderingViolation } from './database-report.js';
+export { createFlowMetrics, createOrderHandlers, DECLINED_CARD_ENDINGS, orderTotal, PaymentDeclinedError, sendOptions, type FlowMetrics } from './handlers.js';
+export { InputLineError, parseOrderLines, parsePlaceOrderLine, readOrderFile, type InvalidLinePolicy, type OrderInput } from './input.js';
+export { summariseLatencies, type LatencySummary } from './latency.js';
+export * from './messages.js';
+export { createOrderFlowPolicies, ORDER_PARTITIONS, PROJECTION_CONCURRENCY, PROJECTION_PARTITIONS, PROJECTIONS_STREAM } from './policies.js';
+export { createProgressBar, formatProgress, type ProgressBar } from './progress.js';
+export { OrderReadModel, type OrderView } from './read-model.js';
+export { runOrderFlow, type ExampleChain, type OrderFlowOptions, type OrderFlowProgress, type OrderFlowResult } from './run.js';
+export { formatSummary, type SummaryFormatOptions } from './summary.js';
