@@ -44,8 +44,18 @@ describe('PostgresSequenceFloor', () => {
   it('serialises concurrent raises', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 40 }), async (values) => {
+        // Each run closes its own pool: 15 runs of up to 40 concurrent raises would otherwise
+        // keep every pool open until afterEach and exceed the server's max_connections.
         const floor = createFloor();
-        const previous = await Promise.all(values.map((value) => floor.raise('race', value)));
+        let previous: number[];
+        let loaded: number;
+        try {
+          previous = await Promise.all(values.map((value) => floor.raise('race', value)));
+          loaded = await floor.load('race');
+        } finally {
+          floors.splice(floors.indexOf(floor), 1);
+          await floor.close();
+        }
 
         // Each raise covers (previous, max(previous, value)]: covered ranges never overlap and
         // together reach exactly the highest value.
@@ -59,7 +69,7 @@ describe('PostgresSequenceFloor', () => {
           reached = range.to;
         }
         expect(reached).toBe(Math.max(...values));
-        expect(await floor.load('race')).toBe(Math.max(...values));
+        expect(loaded).toBe(Math.max(...values));
       }),
       { numRuns: 15 },
     );
