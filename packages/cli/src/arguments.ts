@@ -2,10 +2,10 @@ import { InvalidIdError, parseCorrelationId, parseMessageId, type CorrelationId,
 
 import { CliError, ExitCode } from './errors.js';
 
-// ISO 8601 as JavaScript's Date.parse reads it: a date, optionally a time to the minute, second
-// or fraction, optionally `Z` or an offset. Other text that Date.parse happens to accept
-// ("March 7") is rejected, so a time means the same on every machine.
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+// ISO 8601: a date, optionally a time to the minute, second or fraction, optionally `Z` or an
+// offset. Other text that Date.parse happens to accept ("March 7") is rejected, so a time means
+// the same on every machine. Groups: year, month, day, then the time and the offset.
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /**
  * Parses a message id argument.
@@ -39,19 +39,40 @@ function parseId<T>(parse: () => T, text: string, argument: string): T {
 
 /**
  * Parses an ISO 8601 date or date-time option (`--from`, `--to`) into milliseconds since the
- * Unix epoch. A date alone is midnight UTC and a date-time without an offset is local time, as
- * in JavaScript's `Date.parse`.
+ * Unix epoch. A date alone is midnight UTC, and a date-time without an offset is UTC too (unlike
+ * JavaScript's `Date.parse`, which reads it as local time), so a command means the same on
+ * every machine.
  *
- * @throws CliError with exit code `USAGE` naming the option and the expected form.
+ * @throws CliError with exit code `USAGE` naming the option and the expected form, also for a
+ *   date or time that does not exist (`2026-02-30`, `24:00`), which `Date.parse` would roll over.
  */
 export function parseTimeOption(text: string, option: string): number {
   const trimmed = text.trim();
-  const milliseconds = ISO_8601.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
-  if (Number.isNaN(milliseconds)) {
+  const parts = ISO_8601.exec(trimmed);
+  if (parts === null) {
     throw new CliError(
       ExitCode.USAGE,
-      `Invalid ${option} ${JSON.stringify(text)}: expected an ISO 8601 date or date-time such as 2026-01-31 or 2026-01-31T09:30:00Z.`,
+      `Invalid ${option} ${JSON.stringify(text)}: expected an ISO 8601 date or date-time such as 2026-01-31 or 2026-01-31T09:30:00Z (UTC without an offset).`,
     );
+  }
+
+  // Unmatched optional groups read as 0, which is always in range.
+  const [year, month, day, hours, minutes, seconds] = parts.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const hasTime = parts[4] !== undefined;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const validDate = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth;
+  const validTime = hours <= 23 && minutes <= 59 && seconds <= 59;
+  if (!validDate || !validTime) {
+    throw new CliError(
+      ExitCode.USAGE,
+      `Invalid ${option} ${JSON.stringify(text)}: ${validDate ? 'no such time of day' : 'no such calendar date'}; expected a real date or date-time such as 2026-01-31 or 2026-01-31T09:30:00Z.`,
+    );
+  }
+
+  // Date.parse reads a date-time without an offset as local time: add `Z` to make it UTC.
+  const milliseconds = Date.parse(hasTime && parts[7] === undefined ? `${trimmed}Z` : trimmed);
+  if (Number.isNaN(milliseconds)) {
+    throw new CliError(ExitCode.USAGE, `Invalid ${option} ${JSON.stringify(text)}: the offset is out of range; expected one from -23:59 to +23:59, or Z.`);
   }
   return milliseconds;
 }

@@ -111,7 +111,7 @@ function createProgram(io: CliIo): Command {
           throw notFound(`No traces with correlation id ${id} in ${reader.path}.${hint}`);
         }
 
-        output.print(output.json ? toJson(traces) : `${traces.length} messages with correlation id ${id}\n${formatTraceList(traces, output.style)}`);
+        output.print(output.json ? toJson(traces) : `${count(traces.length, 'message')} with correlation id ${id}\n${formatTraceList(traces, output.style)}`);
       });
     });
 
@@ -128,14 +128,14 @@ function createProgram(io: CliIo): Command {
           output.print(toJson(chain));
           return;
         }
-        output.print(`Causal chain of ${id} (${chain.length} messages)\n${formatCausalChain(chain, { highlight: id, style: output.style })}`);
+        output.print(`Causal chain of ${id} (${count(chain.length, 'message')})\n${formatCausalChain(chain, { highlight: id, style: output.style })}`);
       });
     });
 
   addQueryOptions(trace.command('range'))
     .description('list the messages created in a time range, oldest first')
-    .requiredOption('--from <time>', 'start of the range, inclusive: ISO 8601 date or date-time (2026-01-31T09:30:00Z)')
-    .requiredOption('--to <time>', 'end of the range, inclusive: ISO 8601 date or date-time')
+    .requiredOption('--from <time>', 'start of the range, inclusive: ISO 8601 date or date-time (2026-01-31T09:30:00Z); UTC unless it has an offset')
+    .requiredOption('--to <time>', 'end of the range, inclusive: ISO 8601 date or date-time; UTC unless it has an offset')
     .option('--limit <count>', 'maximum number of traces to print; 0 prints all', String(DEFAULT_RANGE_LIMIT))
     .action((options: QueryOptions & { from: string; to: string; limit: string }) => {
       const from = parseTimeOption(options.from, '--from');
@@ -149,8 +149,8 @@ function createProgram(io: CliIo): Command {
         const { traces, total } = reader.byTimeRange(from, to, limit);
         if (total === 0) throw notFound(`No traces between ${formatTime(from)} and ${formatTime(to)} in ${reader.path}.`);
 
-        output.print(output.json ? toJson(traces) : `${total} messages between ${formatTime(from)} and ${formatTime(to)}\n${formatTraceList(traces, output.style)}`);
-        if (traces.length < total) output.note(`Printed the first ${traces.length} of ${total} traces; pass --limit 0 to print all.`);
+        output.print(output.json ? toJson(traces) : `${count(total, 'message')} between ${formatTime(from)} and ${formatTime(to)}\n${formatTraceList(traces, output.style)}`);
+        if (traces.length < total) output.note(`Printed the first ${traces.length} of ${count(total, 'trace')}; pass --limit 0 to print all.`);
       });
     });
 
@@ -192,12 +192,22 @@ function withReader(options: QueryOptions, io: CliIo, query: (reader: TraceReade
     note: (text) => io.stderr.write(`${text}\n`),
   };
 
+  // An empty --db (a shell variable that was not set) would otherwise read as the path "".
+  if (options.db.trim() === '') {
+    throw new CliError(ExitCode.USAGE, `Invalid --db ${JSON.stringify(options.db)}: expected the path of a trace database file, such as ${DEFAULT_DATABASE}.`);
+  }
+
   const reader = TraceReader.open(options.db);
   try {
     query(reader, output);
   } finally {
     reader.close();
   }
+}
+
+/** `1 message`, `2 messages`: English plural by appending `s`, enough for the nouns used here. */
+function count(value: number, noun: string): string {
+  return `${value} ${value === 1 ? noun : `${noun}s`}`;
 }
 
 function toJson(value: unknown): string {

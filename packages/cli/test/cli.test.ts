@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -22,6 +22,9 @@ interface Ids {
   readonly first: number;
   readonly last: number;
   readonly total: number;
+
+  /** A time at which exactly one message was created. */
+  readonly lonely: number;
 }
 
 let ids: Ids;
@@ -47,7 +50,9 @@ beforeAll(() => {
       last: number;
       total: number;
     };
+    const lonely = database.prepare('SELECT timestamp FROM whizbang_traces GROUP BY timestamp HAVING count(*) = 1 LIMIT 1').get() as { timestamp: number };
     ids = {
+      lonely: lonely.timestamp,
       root: root.message_id,
       correlation: root.correlation_id,
       paymentCharged: charged.message_id,
@@ -193,6 +198,19 @@ describe.each([
     expectOneLineError(run, 1, 'No traces between 2000-01-01T00:00:00.000Z and 2000-01-02T00:00:00.000Z in ');
   });
 
+  it('range reads a time without an offset as UTC', async () => {
+    // Without the Z, Date.parse would read local time: in Kolkata (UTC+05:30) the range would move.
+    const run = runBuilt(['trace', 'range', '--from', iso(ids.first).slice(0, -1), '--to', iso(ids.last).slice(0, -1), '--limit', '1', ...db], { TZ: 'Asia/Kolkata' });
+    expect(run.status).toBe(0);
+    expect(run.stdout.split('\n')[0]).toBe(`${ids.total} messages between ${iso(ids.first)} and ${iso(ids.last)}`);
+  });
+
+  it('range of one message says "1 message"', async () => {
+    const run = await whizbang(['trace', 'range', '--from', iso(ids.lonely), '--to', iso(ids.lonely), ...db]);
+    expect(run.status).toBe(0);
+    expect(run.stdout.split('\n')[0]).toBe(`1 message between ${iso(ids.lonely)} and ${iso(ids.lonely)}`);
+  });
+
   it('trail lists every decision', async () => {
     const run = await whizbang(['trace', 'trail', ids.root, ...db]);
     expect(run.status).toBe(0);
@@ -237,11 +255,17 @@ describe.each([
     ['UUIDv4', ['trace', 'chain', '6f1c1b34-1a0e-4c1e-9a54-2d2a8c1f6e11'], 'Invalid messageId'],
     ['bad correlation', ['trace', 'correlation', 'x'], 'Invalid correlationId "x"'],
     ['bad --from', ['trace', 'range', '--from', 'yesterday', '--to', '2030-01-01'], 'Invalid --from "yesterday": expected an ISO 8601'],
-    ['bad --to', ['trace', 'range', '--from', '2030-01-01', '--to', '2030-13-45'], 'Invalid --to "2030-13-45"'],
+    ['bad --to', ['trace', 'range', '--from', '2030-01-01', '--to', '2030-13-45'], 'Invalid --to "2030-13-45": no such calendar date'],
+    ['30 February', ['trace', 'range', '--from', '2026-02-30', '--to', '2026-03-05'], 'Invalid --from "2026-02-30": no such calendar date'],
+    ['29 February of a common year', ['trace', 'range', '--from', '2026-02-29T10:00', '--to', '2026-03-05'], 'no such calendar date'],
+    ['hour 24', ['trace', 'range', '--from', '2026-02-01T24:00:00Z', '--to', '2026-03-05'], 'Invalid --from "2026-02-01T24:00:00Z": no such time of day'],
+    ['offset out of range', ['trace', 'range', '--from', '2026-02-01T10:00:00+24:00', '--to', '2026-03-05'], 'the offset is out of range'],
+    ['empty --db', ['trace', 'show', '0190163d-8694-739b-aea5-966c26f8ad91', '--db', ''], 'Invalid --db "": expected the path of a trace database file'],
     ['reversed range', ['trace', 'range', '--from', '2030-01-02', '--to', '2030-01-01'], 'is later than --to'],
     ['bad --limit', ['trace', 'range', '--from', '2030-01-01', '--to', '2030-01-02', '--limit', '-1'], 'Invalid --limit "-1"'],
   ])('malformed argument (%s) is a usage error', async (_case, args, message) => {
-    expectOneLineError(await whizbang([...args, ...db]), 2, message);
+    // A later --db wins, so the empty --db case keeps its own value.
+    expectOneLineError(await whizbang(args.includes('--db') ? args : [...args, ...db]), 2, message);
   });
 
   it.each([
@@ -303,6 +327,26 @@ describe('built CLI', () => {
     const run = runBuilt(['trace', 'show', ids.root, '--db', fixtures.notSqlite], { WHIZBANG_DEBUG: '1' });
     expect(run.status).toBe(3);
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('installed command', () => {
+  const packageDir = join(fixtures.bin, '..', '..');
+
+  it('links a committed file, so installing before the build creates the link', () => {
+    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { bin: Record<string, string>; files: string[] };
+    expect(manifest.bin).toEqual({ whizbang: './bin/whizbang.js' });
+    expect(manifest.files).toContain('bin');
+
+    const file = join(packageDir, 'bin', 'whizbang.js');
+    expect(readFileSync(file, 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    expect(statSync(file).mode & 0o111).toBe(0o111);
+  });
+
+  it('runs the CLI', () => {
+    const run = spawnSync(join(packageDir, 'bin', 'whizbang.js'), ['--version'], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('0.2.0\n');
   });
 });
 

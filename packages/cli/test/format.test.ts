@@ -1,4 +1,4 @@
-import type { MessageTrace, TraceCallSite } from '@whizbang/observability';
+import type { MessageTrace, TraceCallSite, TraceDecision } from '@whizbang/observability';
 import { describe, expect, it } from 'vitest';
 
 import { formatCallSite, formatCausalChain, formatPolicyTrail, formatRouting, formatTraceDetails, useColour } from '../src/index.js';
@@ -112,6 +112,25 @@ describe('trace details', () => {
     expect(text).toContain('  traceparent  00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
     expect(text).toContain('  policy decisions (0)');
     expect(formatPolicyTrail([])).toBe('No policy decisions were recorded for this message.');
+  });
+});
+
+describe('policy trail', () => {
+  const decision = (stream: string): TraceDecision => ({
+    policyName: 'orders',
+    rule: 'always',
+    matched: true,
+    reason: 'predicate returned true',
+    configuration: { topic: 'orders', stream },
+    timestamp: 0,
+  });
+
+  it.each([
+    ['[Function anonymous]', '"stream":"[function] (per message)"'],
+    ['[Function orderIdOf]', '"stream":"[function orderIdOf] (per message)"'],
+    ['order-views', '"stream":"order-views"'],
+  ])('shows the stream %s as %s', (stream, shown) => {
+    expect(formatPolicyTrail([decision(stream)])).toContain(`configuration  {"topic":"orders",${shown}}`);
   });
 });
 

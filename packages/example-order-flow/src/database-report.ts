@@ -240,3 +240,19 @@ function checkSequences(database: Database.Database, afterRowId: number, ordered
 function text(value: string | Buffer): string {
   return typeof value === 'string' ? value : value.toString('utf16le');
 }
+
+/**
+ * Removes the `-wal` and `-shm` files that the read-only connections of the report leave next
+ * to the database. A read-only connection cannot delete them when it closes; the last writable
+ * connection that closes checkpoints the WAL into the database and deletes both. SQLite opens
+ * the file lazily, so the connection runs one query first. While another process keeps the
+ * database open, the files stay, which is harmless.
+ */
+export function removeWalFiles(path: string): void {
+  const database = new Database(path, { fileMustExist: true });
+  try {
+    database.prepare('SELECT count(*) FROM sqlite_master').get();
+  } finally {
+    database.close();
+  }
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { fileURLToPath } from 'node:url';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { COLOUR_STYLE, PLAIN_STYLE, useColour } from '@whizbang/cli';
@@ -36,12 +36,22 @@ async function main(argv: string[]): Promise<number> {
   try {
     values = parseOptions(argv);
   } catch (error) {
-    console.error(`whizbang-order-flow: ${(error as Error).message} Run with --help for the options.`);
+    // parseArgs messages end without a full stop ("Unknown option '--speed'").
+    const message = (error as Error).message.replace(/([^.])$/, '$1.');
+    console.error(`whizbang-order-flow: ${message} Run with --help for the options.`);
     return EXIT.USAGE;
   }
   if (values.help === true) {
     console.log(HELP);
     return EXIT.OK;
+  }
+
+  for (const option of ['input', 'db'] as const) {
+    // An empty value usually comes from a shell variable that was not set.
+    if (values[option].trim() === '') {
+      console.error(`whizbang-order-flow: invalid --${option} ${JSON.stringify(values[option])}: expected a file path${option === 'db' ? ', such as whizbang-traces.db' : ''}.`);
+      return EXIT.USAGE;
+    }
   }
 
   const onInvalid = values['on-invalid'];
@@ -106,13 +116,18 @@ function reportRunError(error: unknown, input: string): number {
     console.error(`whizbang-order-flow: ${error.message}`);
     return EXIT.USAGE;
   }
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
-    console.error(`whizbang-order-flow: cannot read ${(error as NodeJS.ErrnoException).path ?? input}: ${(error as Error).message}. Check --input and --db.`);
+  const { code, path } = error as NodeJS.ErrnoException;
+  const problem = code === undefined ? undefined : FILE_PROBLEMS[code];
+  if (problem !== undefined) {
+    // The absolute path shows which folder a relative path was resolved against.
+    console.error(`whizbang-order-flow: cannot read ${resolve(path ?? input)}: ${problem} (${code}). Check --input and --db.`);
     return EXIT.USAGE;
   }
   throw error;
 }
+
+/** File errors reported as usage errors, with the words the message uses for them. */
+const FILE_PROBLEMS: Readonly<Record<string, string>> = { ENOENT: 'no such file or directory', EISDIR: 'it is a directory', EACCES: 'permission denied' };
 
 /** Returns the command that starts the CLI from the current directory, for the summary's examples. */
 function cliCommand(): string {

@@ -1,7 +1,7 @@
 import { ParallelExecutor, SerialExecutor } from '@whizbang/execution';
 import type { SequenceProvider } from '@whizbang/observability';
 import { HashPartitionRouter, RoundRobinPartitionRouter } from '@whizbang/partitioning';
-import { createPolicies, type PolicySet } from '@whizbang/policies';
+import { createPolicies, type PolicySet, type StreamKeySelector } from '@whizbang/policies';
 
 import { ORDERS_TOPIC, PROJECTIONS_TOPIC, type ShopMessage } from './messages.js';
 
@@ -16,6 +16,14 @@ export const PROJECTION_PARTITIONS = 8;
 
 /** Messages one projections lane runs at once. */
 export const PROJECTION_CONCURRENCY = 20;
+
+/**
+ * Stream key of an order's messages: its order id. A named function, so the policy trail shows
+ * `[Function orderIdOf]` instead of an anonymous function.
+ */
+export const orderIdOf: StreamKeySelector<ShopMessage> = function orderIdOf(ctx) {
+  return ctx.message.orderId;
+};
 
 /**
  * Creates the example's policies:
@@ -40,7 +48,7 @@ export function createOrderFlowPolicies(sequences: SequenceProvider): PolicySet<
     .then((cfg) =>
       cfg
         .useTopic(ORDERS_TOPIC)
-        .useStream((ctx) => ctx.message.orderId)
+        .useStream(orderIdOf)
         .useStrategy(SerialExecutor)
         .withConcurrency(1)
         .withPartitions(ORDER_PARTITIONS)

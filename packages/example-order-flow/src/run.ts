@@ -5,7 +5,7 @@ import { parseMessageId, type MessageTrace } from '@whizbang/observability';
 import { SqliteSequenceProvider, SqliteTraceStore } from '@whizbang/sqlite';
 import { createDispatcher } from '@whizbang/streams';
 
-import { inspectDatabase, prepareDatabaseFile, type DatabaseReport } from './database-report.js';
+import { inspectDatabase, prepareDatabaseFile, removeWalFiles, type DatabaseReport } from './database-report.js';
 import { createFlowMetrics, createOrderHandlers, sendOptions } from './handlers.js';
 import { readOrderFile, type InputLineError, type InvalidLinePolicy } from './input.js';
 import { summariseLatencies, type LatencySummary } from './latency.js';
@@ -183,6 +183,8 @@ export async function runOrderFlow(options: OrderFlowOptions): Promise<OrderFlow
   const elapsedMs = performance.now() - startedAt;
 
   const database = inspectDatabase(options.db, afterRowId, new Set([ORDERS_TOPIC]));
+  const exampleChain = database.exampleOrderMessageId === undefined ? undefined : readExampleChain(options.db, database.exampleOrderMessageId);
+  removeWalFiles(options.db);
   return {
     inputPath: options.input,
     databasePath: options.db,
@@ -196,7 +198,7 @@ export async function runOrderFlow(options: OrderFlowOptions): Promise<OrderFlow
     readModel: readModel.countByStatus(),
     storeErrors,
     database,
-    exampleChain: database.exampleOrderMessageId === undefined ? undefined : readExampleChain(options.db, database.exampleOrderMessageId),
+    exampleChain,
   };
 }
 

@@ -31,10 +31,10 @@ export function formatSummary(result: OrderFlowResult, options: SummaryFormatOpt
   const seconds = result.elapsedMs / 1000;
   const lines: string[] = [];
 
-  lines.push(style.bold(`Whizbang order flow: ${number.format(result.dispatched)} orders from ${displayPath(result.inputPath)}`), '');
+  lines.push(style.bold(`Whizbang order flow: ${count(result.dispatched, 'order')} from ${displayPath(result.inputPath)}`), '');
 
   const skipped = result.skippedLines.length;
-  lines.push(`Input        ${number.format(result.inputLines)} lines, ${number.format(result.dispatched)} orders dispatched, ${number.format(skipped)} lines skipped`);
+  lines.push(`Input        ${count(result.inputLines, 'line')}, ${count(result.dispatched, 'order')} dispatched, ${count(skipped, 'line')} skipped`);
   for (const error of result.skippedLines.slice(0, 5)) lines.push(style.yellow(`               skipped ${error.message}`));
   if (skipped > 5) lines.push(style.yellow(`               and ${number.format(skipped - 5)} more skipped lines`));
 
@@ -66,12 +66,12 @@ export function formatSummary(result: OrderFlowResult, options: SummaryFormatOpt
   lines.push(`Read model   ${views}`);
 
   const missing = result.sent - database.traces;
-  const stored = `${number.format(database.traces)} of ${number.format(result.sent)} messages stored in ${displayPath(result.databasePath)}`;
-  lines.push(`Trace store  ${missing === 0 && result.storeErrors === 0 ? stored : style.red(`${stored}, ${number.format(result.storeErrors)} store errors`)}`);
+  const stored = `${number.format(database.traces)} of ${count(result.sent, 'message')} stored in ${displayPath(result.databasePath)}`;
+  lines.push(`Trace store  ${missing === 0 && result.storeErrors === 0 ? stored : style.red(`${stored}, ${count(result.storeErrors, 'store error')}`)}`);
 
   const violations = database.violations.length;
   lines.push(
-    `Ordering     ${violations === 0 ? style.green('0 violations') : style.red(`${number.format(violations)} violations`)} in ${number.format(database.streams)} streams ` +
+    `Ordering     ${violations === 0 ? style.green('0 violations') : style.red(count(violations, 'violation'))} in ${count(database.streams, 'stream')} ` +
       style.dim('(sequence numbers of every stream checked in the database)'),
   );
   for (const violation of database.violations.slice(0, 5)) {
@@ -80,25 +80,32 @@ export function formatSummary(result: OrderFlowResult, options: SummaryFormatOpt
 
   const chain = result.exampleChain;
   if (chain !== undefined) {
-    lines.push('', style.bold(`Example causal chain (${chain.traces.length} messages, ${chain.hopsInTypeScript} of ${chain.hops} hops mapped to .ts sources):`));
+    lines.push('', style.bold(`Example causal chain (${count(chain.traces.length, 'message')}, ${chain.hopsInTypeScript} of ${count(chain.hops, 'hop')} mapped to .ts sources):`));
     lines.push(formatCausalChain(chain.traces, { highlight: chain.messageId, style }));
   }
 
-  lines.push('', style.bold('Query the traces:'));
   const db = displayPath(result.databasePath);
   const dbOption = db === 'whizbang-traces.db' ? '' : ` --db ${quote(db)}`;
+  const commands: string[] = [];
   if (chain !== undefined) {
     const first = chain.traces.find((trace) => trace.messageId === chain.messageId);
-    lines.push(`  ${cli} trace chain ${chain.messageId}${dbOption}`);
-    lines.push(`  ${cli} trace trail ${chain.messageId}${dbOption}`);
-    if (first !== undefined) lines.push(`  ${cli} trace correlation ${first.correlationId}${dbOption}`);
-    lines.push(`  ${cli} trace show ${chain.messageId}${dbOption} --json`);
+    commands.push(`  ${cli} trace chain ${chain.messageId}${dbOption}`);
+    commands.push(`  ${cli} trace trail ${chain.messageId}${dbOption}`);
+    if (first !== undefined) commands.push(`  ${cli} trace correlation ${first.correlationId}${dbOption}`);
+    commands.push(`  ${cli} trace show ${chain.messageId}${dbOption} --json`);
   }
   if (database.firstFailedOrderMessageId !== undefined) {
-    lines.push(`  ${cli} trace chain ${database.firstFailedOrderMessageId}${dbOption}   ${style.dim('# an order whose payment failed')}`);
+    commands.push(`  ${cli} trace chain ${database.firstFailedOrderMessageId}${dbOption}   ${style.dim('# an order whose payment failed')}`);
   }
+  // An empty input stores nothing to query: leave the heading out too.
+  if (commands.length > 0) lines.push('', style.bold('Query the traces:'), ...commands);
 
   return lines.join('\n');
+}
+
+/** `1 line`, `2 lines`: English plural by appending `s`, enough for the nouns used here. */
+function count(value: number, noun: string): string {
+  return `${number.format(value)} ${value === 1 ? noun : `${noun}s`}`;
 }
 
 function ms(value: number): string {

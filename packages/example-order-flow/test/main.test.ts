@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,20 +79,46 @@ describe('whizbang-order-flow', () => {
   it('skips malformed lines when asked', () => {
     const run = runExample(['--input', 'bad.jsonl', '--db', 'skip.db', '--on-invalid', 'skip']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain('Input        30 lines, 29 orders dispatched, 1 lines skipped');
+    expect(run.stdout).toContain('Input        30 lines, 29 orders dispatched, 1 line skipped');
     expect(run.stdout).toContain('skipped line 5: invalid field "items[0].quantity"');
   });
 
   it.each([
-    ['unknown option', ['--speed', 'fast'], "Unknown option '--speed'"],
+    ['unknown option', ['--speed', 'fast'], "Unknown option '--speed'. Run with --help for the options."],
+    ['empty --db', ['--db', ''], 'invalid --db "": expected a file path, such as whizbang-traces.db.'],
+    ['empty --input', ['--input', ' '], 'invalid --input " ": expected a file path.'],
     ['bad --on-invalid', ['--on-invalid', 'ignore'], 'invalid --on-invalid "ignore": expected "stop" or "skip".'],
     ['bad --max-in-flight', ['--max-in-flight', '0'], 'invalid --max-in-flight "0"'],
-    ['missing input', ['--input', 'missing.jsonl'], 'cannot read missing.jsonl'],
-  ])('rejects %s', (_case, args, message) => {
+    ['missing input', ['--input', 'missing.jsonl'], () => `cannot read ${join(realpathSync(directory.path), 'missing.jsonl')}: no such file or directory (ENOENT).`],
+  ])('rejects %s', (_case, args, expected) => {
+    const message = typeof expected === 'string' ? expected : expected();
     const run = runExample(args);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('leaves no -wal or -shm file next to the database', () => {
+    const run = runExample(['--input', 'orders.jsonl', '--db', 'tidy.db']);
+    expect(run.status).toBe(0);
+    expect(readdirSync(directory.path).filter((name) => name.startsWith('tidy.db'))).toEqual(['tidy.db']);
+  });
+
+  it('prints no query commands for an empty input', () => {
+    writeFileSync(directory.file('empty.jsonl'), '');
+    const run = runExample(['--input', 'empty.jsonl', '--db', 'empty.db']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Input        0 lines, 0 orders dispatched, 0 lines skipped');
+    expect(run.stdout).not.toContain('Query the traces');
+  });
+
+  it('names the stream function in the policy trail', () => {
+    const run = runExample(['--input', 'orders.jsonl', '--db', 'trail.db']);
+    const trail = run.stdout.split('\n').find((line) => line.includes(' trace trail '));
+    const [, bin, ...args] = (trail as string).trim().split(/\s+/);
+    const query = spawnSync(process.execPath, [bin as string, ...args], { cwd: directory.path, encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
+    expect(query.status).toBe(0);
+    expect(query.stdout).toContain('"stream":"[function orderIdOf] (per message)"');
   });
 
   it('never overwrites another file', () => {
@@ -107,6 +133,31 @@ describe('whizbang-order-flow', () => {
     const run = runExample(['--help']);
     expect(run.status).toBe(0);
     for (const option of ['--input', '--db', '--append', '--on-invalid', '--max-in-flight']) expect(run.stdout).toContain(option);
+  });
+});
+
+describe('scripts/demo.mjs', () => {
+  it('runs the example in the folder it is started from, and its commands work there', () => {
+    const demo = join(PACKAGE_DIR, '..', '..', 'scripts', 'demo.mjs');
+    const run = spawnSync(process.execPath, [demo, '--input', 'orders.jsonl', '--db', 'demo.db'], {
+      cwd: directory.path,
+      encoding: 'utf8',
+      // The package's build is current when its tests run: leave install and build out.
+      env: { ...process.env, NO_COLOR: '', WHIZBANG_DEMO_SKIP_BUILD: '1' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(existsSync(directory.file('demo.db'))).toBe(true);
+
+    const commands = run.stdout.split('\n').filter((line) => line.startsWith('  node ')).map((line) => line.trim().replace(/\s+#.*$/, ''));
+    expect(commands).toHaveLength(6);
+    expect(commands.at(-1)).toMatch(/ trace range --from \S+ --to \S+ --limit 20 --db demo\.db$/);
+    for (const command of commands) {
+      const query = spawnSync('bash', ['-c', command], { cwd: directory.path, encoding: 'utf8' });
+      // The range command notes on stderr that it printed 20 of more traces.
+      expect(query.stderr).toMatch(/^(Printed the first 20 of \d+ traces; pass --limit 0 to print all\.\n)?$/);
+      expect(query.status).toBe(0);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import type { PolicyContext } from '@whizbang/observability';
 
 import { PolicyConfigBuilder } from './configuration-builder.js';
+import { PolicyConfigurationError } from './errors.js';
 import { PolicyEngine, type PolicyEngineOptions } from './policy-engine.js';
 import { resolvePolicies, type PolicyRegistration } from './validation.js';
 
@@ -67,7 +68,7 @@ export class PolicySet<TMessage = unknown> {
     };
     this.#registrations.push(registration);
 
-    return {
+    const pending: PolicyWhen<TMessage> = {
       then: (configure: PolicyConfigurer<TMessage>): PolicySet<TMessage> => {
         if (registration.config !== undefined) {
           this.#problems.push(`Policy "${String(name)}": then() was called more than once. Configure each policy in one then() call.`);
@@ -77,6 +78,13 @@ export class PolicySet<TMessage = unknown> {
         return this;
       },
     };
+
+    // TypeScript rejects `.when(...).build()`, but plain JavaScript would get "build is not a
+    // function". These members, absent from PolicyWhen's type, name the forgotten then() instead.
+    for (const method of ['when', 'otherwise', 'build'] as const) {
+      Object.defineProperty(pending, method, { value: () => missingThen(String(name), method), enumerable: false });
+    }
+    return pending;
   }
 
   /**
@@ -122,6 +130,12 @@ export class PolicySet<TMessage = unknown> {
  */
 export function createPolicies<TMessage = unknown>(): PolicySet<TMessage> {
   return new PolicySet<TMessage>();
+}
+
+function missingThen(name: string, method: string): never {
+  throw new PolicyConfigurationError([
+    `Policy "${name}" has no configuration: call .then((cfg) => cfg.useTopic('name')) after .when('${name}', predicate), before .${method}().`,
+  ]);
 }
 
 function runConfigurer<TMessage>(name: string, configure: unknown, problems: string[]): PolicyConfigBuilder<TMessage> {

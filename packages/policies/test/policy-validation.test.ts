@@ -159,6 +159,26 @@ describe('build validation', () => {
     );
   });
 
+  it.each(['build', 'when', 'otherwise'] as const)('names the missing then() when plain JavaScript calls %s() after when()', (method) => {
+    // Plain JavaScript sees no types: the object when() returns is used as if it were the set.
+    const pending = createPolicies().when('x', always) as unknown as Record<string, (...args: unknown[]) => unknown>;
+    let thrown: unknown;
+    try {
+      pending[method]?.('y', always);
+    } catch (error) {
+      thrown = error;
+    }
+
+    expect(thrown).toBeInstanceOf(PolicyConfigurationError);
+    expect((thrown as PolicyConfigurationError).errors).toEqual([
+      `Policy "x" has no configuration: call .then((cfg) => cfg.useTopic('name')) after .when('x', predicate), before .${method}().`,
+    ]);
+  });
+
+  it('keeps only then() visible on the object when() returns', () => {
+    expect(Object.keys(createPolicies().when('x', always))).toEqual(['then']);
+  });
+
   it('reports default policy mistakes', () => {
     const policies = createPolicies()
       .when('default', always)

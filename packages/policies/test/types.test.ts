@@ -48,6 +48,13 @@ function misspeltOption(): void {
     .then((cfg) => cfg.useTopik('orders'));
 }
 
+function forgottenThen(): void {
+  createPolicies()
+    .when('p', () => true)
+    // @ts-expect-error build() needs the then() that completes the policy first
+    .build();
+}
+
 function wrongValueTypes(): void {
   createPolicies()
     .when('p', () => true)
@@ -94,6 +101,7 @@ describe('public types', () => {
     expectTypeOf((ctx: PolicyContext) => ctx.getService(Pricing)).returns.toEqualTypeOf<{ price(): number }>();
     expectTypeOf(validUsage).returns.toEqualTypeOf<PolicyEngine<AppMessage>>();
     expectTypeOf(misspeltOption).toBeFunction();
+    expectTypeOf(forgottenThen).toBeFunction();
     expectTypeOf(wrongValueTypes).toBeFunction();
     expectTypeOf(wrongPredicates).toBeFunction();
   });

@@ -1,4 +1,4 @@
-import type { MessageTrace, TraceDecision } from '@whizbang/observability';
+import type { JsonValue, MessageTrace, TraceDecision } from '@whizbang/observability';
 
 import { PLAIN_STYLE, type Style } from '../style.js';
 import { formatCallSite } from './call-site.js';
@@ -58,10 +58,27 @@ function formatDecisionLines(decisions: readonly TraceDecision[], style: Style, 
       `${indent}${index + 1}. ${style.bold(decision.policyName)}  ${verdict}  ${formatTime(decision.timestamp)}`,
       `${indent}   rule           ${decision.rule}`,
       `${indent}   reason         ${decision.reason}`,
-      `${indent}   configuration  ${JSON.stringify(decision.configuration)}`,
+      `${indent}   configuration  ${JSON.stringify(displayConfiguration(decision.configuration))}`,
     );
   });
   return lines;
+}
+
+// The trail records a stream selector function as "[Function name]", or "[Function anonymous]"
+// for an arrow function. For people, say that the key is computed per message.
+const STREAM_FUNCTION = /^\[Function (.*)\]$/;
+
+/** Returns the configuration with a stream selector shown as `[function name] (per message)`; JSON output keeps the stored text. */
+function displayConfiguration(configuration: JsonValue): JsonValue {
+  if (typeof configuration !== 'object' || configuration === null || Array.isArray(configuration)) return configuration;
+
+  const record = configuration as { readonly [key: string]: JsonValue };
+  const value = record['stream'];
+  const stream = typeof value === 'string' ? STREAM_FUNCTION.exec(value) : null;
+  if (stream === null) return configuration;
+
+  const name = stream[1] === 'anonymous' ? '' : ` ${stream[1]}`;
+  return { ...record, stream: `[function${name}] (per message)` };
 }
 
 /**
