@@ -15,13 +15,18 @@ Measures the built @whizbang packages, each item beside its baselines in the sam
 and prints a Markdown table of times, ratios and targets.
 
 Options:
-  --quick              fewer rounds and shorter samples (about 5 to 10 minutes on 2 cores)
+  --quick              fewer rounds and shorter samples (about 2 minutes on 2 cores, 4 for the full run)
   --only <name>        run only this item; repeat or separate with commas
   --package <name>     run only the items of this package (for example observability); repeatable
   --json <file>        also write the full results as JSON to <file>
   --list               list the items and exit
   --help               show this help
 `;
+
+/** A wrong command-line option: reported by its message alone, without a stack. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 function optionList(values: string[] | undefined): string[] {
   return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '');
@@ -30,11 +35,11 @@ function optionList(values: string[] | undefined): string[] {
 function selectItems(only: string[], packages: string[]): BenchItem[] {
   const known = new Set(ITEMS.map((item) => item.name));
   for (const name of only) {
-    if (!known.has(name)) throw new Error(`Unknown item "${name}" in --only. Known items: ${[...known].join(', ')}.`);
+    if (!known.has(name)) throw new UsageError(`Unknown item "${name}" in --only. Known items: ${[...known].join(', ')}.`);
   }
   const knownPackages = new Set(ITEMS.flatMap((item) => item.packages));
   for (const name of packages) {
-    if (!knownPackages.has(name)) throw new Error(`No items for package "${name}" in --package. Packages with items: ${[...knownPackages].join(', ')}.`);
+    if (!knownPackages.has(name)) throw new UsageError(`No items for package "${name}" in --package. Packages with items: ${[...knownPackages].join(', ')}.`);
   }
 
   return ITEMS.filter(
@@ -71,17 +76,26 @@ function formatLoad(): string {
     .join(', ');
 }
 
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string', multiple: true },
+        package: { type: 'string', multiple: true },
+        json: { type: 'string' },
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    // parseArgs reports unknown options and missing values with a clear message of its own.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string', multiple: true },
-      package: { type: 'string', multiple: true },
-      json: { type: 'string' },
-      list: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  const { values } = parseOptions();
 
   if (values.help) {
     process.stdout.write(USAGE);
@@ -129,7 +143,11 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${USAGE}`);
+    } else {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
     process.exitCode = 1;
   },
 );

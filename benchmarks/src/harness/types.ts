@@ -45,12 +45,15 @@ export interface CandidateTiming {
 }
 
 /**
- * A target of the results table. `cost` targets compare time per message (`item / baseline`,
- * lower is better); `speed` targets compare throughput (`baseline / item`, higher is better);
- * `difference` targets are `cost` targets for a timing derived as the difference of two others,
- * met only when every round is within the limit and shown as within noise when the median is
- * but some round is not; `rate` targets are an absolute throughput per second (of messages unless `unit` says otherwise); `time` targets an absolute
- * time per call in nanoseconds.
+ * A target of the results table, by kind:
+ * - `cost`: time per message as a multiple of a baseline's (`item / baseline`, lower is better).
+ * - `difference`: a `cost` target for a timing derived as the difference of two others. It is
+ *   met only when every round is within the limit, and shown as within noise when only the
+ *   median is.
+ * - `speed`: throughput as a multiple of a baseline's (`baseline / item`, higher is better).
+ * - `rate`: absolute throughput per second, of messages unless `unit` names something else.
+ * - `time`: absolute time per call in nanoseconds.
+ * - `allocation`: bytes allocated per call.
  */
 export type Target =
   | { readonly kind: 'cost'; readonly item: string; readonly baseline: string; readonly max: number }
@@ -91,7 +94,7 @@ export interface ItemResult {
   /**
    * Median over the rounds of `item / baseline` for each (item, baseline) pair, keyed
    * `"item|baseline"`. A ratio taken within one round compares runs made seconds apart, so it
-   * holds better on a busy machine than a ratio of two medians.
+   * stays more stable on a busy machine than a ratio of two medians.
    */
   readonly ratios: ReadonlyMap<string, number>;
   readonly allocations: readonly AllocationResult[];

@@ -15,7 +15,7 @@ interface BenchMessage {
   readonly type: string;
 }
 
-/** A routed envelope and its policy context, for executors that record no hop (nothing mutates them). */
+/** Creates a routed envelope and its policy context, for executors that record no hop (nothing mutates them). */
 export function createSharedInput(): { envelope: MessageEnvelope<BenchMessage>; context: PolicyContext<BenchMessage> } {
   const engine = createPolicies<BenchMessage>()
     .otherwise((config) => config.useTopic('orders'))
@@ -38,7 +38,7 @@ export function createFreshInputs(count: number): { envelope: MessageEnvelope<Be
 
 /**
  * Creates a started executor (serial when `concurrency` is 1, else parallel) that records no hops
- * unless `options` asks for them.
+ * unless `options` requests them.
  */
 export async function startExecutor(concurrency: number, options: ExecutorOptions = {}): Promise<SerialExecutor | ParallelExecutor> {
   const executor =
@@ -87,7 +87,7 @@ export function pQueueOneByOne(): MessageRun {
   return oneByOne(() => queue.add(() => handleNothing(message)));
 }
 
-/** The plainest serial loop: `for (…) await handler(message)`. */
+/** Runs the plainest serial loop: `for (…) await handler(message)`. */
 export function rawLoopRun(): MessageRun {
   const message = { type: 'OrderPlaced' };
   return async (count) => {

@@ -17,9 +17,9 @@ const handleNothingSync = (): undefined => undefined;
 
 /**
  * Metrics cost per message: how much longer a serial executor takes per message while its
- * metrics stream is subscribed (snapshots every millisecond) than while it is not, against one
- * `EventEmitter.emit` with one listener, the per-message event an emitter-based design would
- * fire. Both runs return to the event loop every 10,000 messages, so snapshot timers fire.
+ * metrics stream is subscribed (snapshots every millisecond) than while it is not. The baseline
+ * is one `EventEmitter.emit` with one listener, the per-message event an emitter-based design
+ * would fire. Both runs return to the event loop every 10,000 messages, so snapshot timers fire.
  */
 export const metricsCost: BenchItem = {
   name: 'metrics-cost',

@@ -9,7 +9,7 @@ import type { BenchItem } from '../harness/types.js';
 
 const PARTITIONS = 16;
 
-/** Distinct keys so that no answer can be cached; a power of two for cheap wrap-around. */
+/** Distinct keys, so that no result can be cached; a power of two for cheap wrap-around. */
 const KEY_COUNT = 1024;
 
 /**

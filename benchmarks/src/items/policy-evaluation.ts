@@ -37,7 +37,7 @@ function buildEngine(): { engine: PolicyEngine<BenchMessage>; predicates: ((cont
  * A trail that records nothing, on a hand-built envelope, to time the engine's own work (calling
  * predicates, resolving the stream key and partition) apart from the decision trail.
  * NOTE: the engine has no option to turn the trail off, so this is the only way to measure it
- * without one; it is not a configuration an application can choose.
+ * without one. An application cannot choose this configuration.
  */
 class DiscardingTrail extends PolicyDecisionTrail {
   override recordDecision(): void {}

@@ -37,7 +37,7 @@ const INSERT = `INSERT INTO ${TRACES_TABLE} (${COLUMNS.join(', ')}) VALUES (${CO
 
 const directory = join(tmpdir(), 'whizbang-benchmarks');
 
-/** A trace as the dispatcher stores it: one policy decision and one hop with a resolved caller. */
+/** Creates a trace as the dispatcher stores it: one policy decision and one hop with a resolved caller. */
 function createTemplateTrace(): MessageTrace {
   const envelope = createEnvelope({ type: 'OrderPlaced', orderId: 'order-42' });
   envelope.setRouting({ topic: 'orders', streamKey: 'order-42', partitionIndex: 3, sequenceNumber: 17 });
@@ -159,6 +159,9 @@ export const sqliteTraceStore: BenchItem = {
     const writeComparison = await compareCandidates(writes, comparisonSettings(mode, 'long'));
     await previous?.close();
     previousRaw?.close();
+    for (const name of ['store-0.db', 'store-1.db', 'raw-0.db', 'raw-1.db']) {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(join(directory, name + suffix), { force: true });
+    }
 
     const { path, correlationIds } = await prepareQueryDatabase(template);
     const store = new SqliteTraceStore({ path });
