@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks that the servers the integration suites need are reachable before
 // any test runs, so a stopped server fails the run with a message that names
-// it and says how to start it, instead of a wall of connection errors.
+// it and gives the command that starts it, instead of a wall of connection errors.
 // Each server is checked only when the package that tests against it exists.
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
