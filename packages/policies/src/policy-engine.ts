@@ -11,7 +11,7 @@ import {
 } from '@whizbang/observability';
 
 import { describeValue, NoMatchingPolicyError } from './errors.js';
-import type { MatchedPolicyConfiguration, PolicyConfigurationSummary, ResolvedPolicy } from './policy.js';
+import type { PolicyConfigurationSummary, ResolvedPolicy } from './policy.js';
 import { MessagePolicyContext } from './policy-context.js';
 import { DecisionReasons } from './reasons.js';
 import { ServiceRegistry, type ServiceEntries } from './services.js';
@@ -266,7 +266,7 @@ export class PolicyEngine<TMessage = unknown> {
     }
 
     // The match is recorded only now, with the stream key and partition it resolved to.
-    const configuration: MatchedPolicyConfiguration = { ...policy.summary, streamKey, partitionIndex };
+    const configuration = policy.matchedConfiguration(streamKey, partitionIndex);
     context.envelope.policyTrail.recordDecision(policy.name, policy.rule, true, configuration, reason);
     return { policy, context, streamKey, partitionIndex };
   }

@@ -124,6 +124,29 @@ export class ResolvedPolicy<TMessage = unknown> {
   }
 
   /**
+   * Builds the configuration recorded for a match: the summary plus the stream key and
+   * partition it resolved to, with the same keys in the same order as the summary.
+   */
+  matchedConfiguration(streamKey: string, partitionIndex: number): MatchedPolicyConfiguration {
+    // Fixed fields rather than `{ ...summary, streamKey, partitionIndex }`: on Node 20 the
+    // spread plus extra properties measured about 140 ns of a 266 ns evaluation.
+    const summary = this.summary;
+    return {
+      topic: summary.topic,
+      stream: summary.stream,
+      strategy: summary.strategy,
+      concurrency: summary.concurrency,
+      partitions: summary.partitions,
+      partitionRouter: summary.partitionRouter,
+      sequenceProvider: summary.sequenceProvider,
+      bulkhead: summary.bulkhead,
+      timeoutMs: summary.timeoutMs,
+      streamKey,
+      partitionIndex,
+    };
+  }
+
+  /**
    * Computes the stream key of a message.
    *
    * @throws InvalidStreamKeyError when the selector returns anything but a non-empty string.
