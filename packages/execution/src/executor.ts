@@ -144,7 +144,7 @@ export abstract class Executor implements ExecutionStrategy {
     return this.currentState;
   }
 
-  /** True when no handler holds a slot and no message is queued. */
+  /** True when no handler occupies a slot and no message is queued. */
   get isIdle(): boolean {
     return this.bulkhead.inFlight === 0 && this.bulkhead.waiting.length === 0;
   }

@@ -2,8 +2,8 @@ import { OVERDUE, RUNNING, type Execution } from './execution.js';
 
 /**
  * A `stop()` or `drain()` call made from inside one of the executor's own handlers. It resolves
- * once no other handler holds a slot: waiting for the calling handler, or for messages queued
- * behind its slot, would never end.
+ * once no other handler occupies a slot, because waiting for the calling handler, or for
+ * messages queued behind its slot, would never end.
  */
 interface LifecycleWaiter {
   readonly excluded: Execution;
@@ -29,7 +29,7 @@ export class ReentrantWaiters {
     });
   }
 
-  /** Resolves every call for which no handler but the caller's own holds a slot. */
+  /** Resolves every call for which no handler but the caller's own occupies a slot. */
   check(inFlight: number): void {
     for (let index = this.waiters.length - 1; index >= 0; index--) {
       const waiter = this.waiters[index] as LifecycleWaiter;

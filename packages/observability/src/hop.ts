@@ -123,9 +123,9 @@ export function recordHop(init: HopInit, caller?: CallSiteInfo): MessageHop {
     return createHop(init, caller);
   }
 
-  // The capture runs here, first, and not in a helper or after the validation in createHop:
-  // V8 walks every frame above the captured one at about the cost of the captured frame, so
-  // capturing in recordHop's own frame keeps the walk to this frame and its caller's.
+  // The capture runs here, first, and not in a helper or after createHop's validation. V8 walks
+  // every frame above the captured one at about the cost of the captured frame, so capturing
+  // in recordHop's own frame limits the walk to this frame and its caller's.
   const previousLimit = beginCapture();
   if (previousLimit === undefined) return createHop(init, UNKNOWN_CALL_SITE);
 

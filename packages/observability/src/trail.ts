@@ -18,7 +18,7 @@ export interface PolicyDecision {
   /** Configuration the policy applied, or the one it would have applied; stored by reference. */
   readonly configuration: unknown;
 
-  /** Why the rule matched or not, for people reading the trail. */
+  /** Reason the rule matched or missed, for people reading the trail. */
   readonly reason: string;
 
   /** Wall-clock time of the decision, in milliseconds since the Unix epoch. */

@@ -160,7 +160,7 @@ describe('build validation', () => {
   });
 
   it.each(['build', 'when', 'otherwise'] as const)('names the missing then() when plain JavaScript calls %s() after when()', (method) => {
-    // Plain JavaScript sees no types: the object when() returns is used as if it were the set.
+    // Plain JavaScript has no type check, so the object when() returns is used as if it were the set.
     const pending = createPolicies().when('x', always) as unknown as Record<string, (...args: unknown[]) => unknown>;
     let thrown: unknown;
     try {

@@ -49,7 +49,7 @@ export interface SchemaComponent {
  * Creates or migrates one component in `schema`, in one transaction under an advisory lock, so
  * processes that start together neither race on `CREATE` nor apply a migration twice.
  *
- * @throws PostgresSchemaVersionError when the database has a newer version than this package knows.
+ * @throws PostgresSchemaVersionError when the database has a newer version than this package supports.
  * @throws PostgresConnectionError or PostgresQueryError when the database cannot be reached or
  * rejects a statement (for example for lack of the CREATE privilege).
  */

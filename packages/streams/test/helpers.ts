@@ -61,7 +61,7 @@ export function manualClock(start = 0): { now(): number; advance(ms: number): vo
 }
 
 /**
- * An asynchronous sequence provider whose `getNext` answers only when the test releases it, in
+ * An asynchronous sequence provider whose `getNext` resolves only when the test releases it, in
  * any order the test chooses. The number is assigned when the call is released, so releasing
  * calls out of order hands out numbers out of call order: exactly what a dispatcher must not
  * let through to its lanes.

@@ -1,7 +1,7 @@
 /**
- * How a {@link SourcePosition} was found: `'source-map'` when a source map led back to the
- * original file, `'compiled'` when the position is in the code that ran and no map applied,
- * `'unknown'` when there is no file position (native code, eval, a failed capture).
+ * Origin of a {@link SourcePosition}. It is `'source-map'` when a source map led back to the
+ * original file and `'compiled'` when the position is in the code that ran and no map applied.
+ * It is `'unknown'` when there is no file position (native code, eval, a failed capture).
  */
 export type SourceOrigin = 'source-map' | 'compiled' | 'unknown';
 
@@ -35,7 +35,7 @@ export interface SourcePosition {
   /** 1-based column number. */
   readonly column: number | undefined;
 
-  /** How the position was found. */
+  /** Origin of the position: source map, compiled code or unknown. */
   readonly origin: SourceOrigin;
 }
 
