@@ -1,7 +1,6 @@
-import { v7 } from 'uuid';
-
 import { systemClock, type Clock } from './clock.js';
 import { describeValue } from './describe-value.js';
+import { newUuidV7 } from './uuid-v7.js';
 
 /**
  * Id of one message: a UUIDv7 in lower-case canonical text. The brand keeps message,
@@ -134,7 +133,7 @@ export function createIdGenerator(options: IdGeneratorOptions = {}): IdGenerator
       if (counter === 0) lastMilliseconds++;
     }
 
-    return v7({ msecs: lastMilliseconds, seq: counter });
+    return newUuidV7(lastMilliseconds, counter);
   };
 
   return {
