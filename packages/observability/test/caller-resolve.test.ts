@@ -102,6 +102,31 @@ describe('source map lookup', () => {
     });
   });
 
+  it('keeps each function name at a shared position', () => {
+    const fileName = join(checkout({ 'dist/app.js': 'x();\n' }), 'dist/app.js');
+
+    const first = createCallSite({ functionName: 'first', fileName, line: 1, column: 1 }).resolve();
+    const second = createCallSite({ functionName: 'second', fileName, line: 1, column: 1 }).resolve();
+
+    expect(first.functionName).toBe('first');
+    expect(second.functionName).toBe('second');
+  });
+
+  it('tells apart positions on very long lines and in very long files', () => {
+    const fileName = join(checkout({ 'dist/app.js': 'x();\n' }), 'dist/app.js');
+    const positions = [
+      { line: 1, column: 2 ** 32 },
+      { line: 2, column: 1 },
+      { line: 2 ** 20, column: 1 },
+      { line: 2 ** 20 + 1, column: 1 },
+      { line: 3, column: 2 ** 32 + 1 },
+    ];
+
+    const resolved = positions.map((position) => createCallSite({ fileName, ...position }).resolve());
+
+    expect(resolved.map(({ line, column }) => ({ line, column }))).toStrictEqual(positions);
+  });
+
   it('ignores the phrase inside code', () => {
     const root = checkout({ 'dist/app.js': 'const text = "sourceMappingURL=app.js.map";\n' });
 

@@ -11,7 +11,15 @@ const MAX_CACHED_MAPS = 2_000;
 // file run by a transforming loader, and the limit also stops a map that maps to itself.
 const MAX_MAPPING_STEPS = 3;
 
-const positions = new Map<string, SourcePosition>();
+// Resolved positions by file, then by line and column. The file name string V8 reports is the
+// same string for every frame of a script, so looking it up reuses its cached hash, where one
+// key joining file, line and column would be a new string to build and hash on every call.
+const positionsByFile = new Map<string, Map<number | string, SourcePosition>>();
+let cachedPositionCount = 0;
+
+// Lines below 2^20 and columns below 2^32 pack into one exact number; others use a string key.
+const PACKED_LINE_LIMIT = 2 ** 20;
+const PACKED_COLUMN_LIMIT = 2 ** 32;
 const runtimeMaps = new Map<string, SourceMapper | null>();
 const diskMaps = new Map<string, SourceMapper | null>();
 
@@ -31,9 +39,12 @@ export function resolveCompiledPosition(
 ): SourcePosition {
   if (fileName === undefined || fileName === '') return unknownPosition(functionName);
 
-  const key = `${fileName}:${line}:${column}:${functionName}`;
-  const cached = positions.get(key);
-  if (cached !== undefined) return cached;
+  let byFile = positionsByFile.get(fileName);
+  const key = positionKey(line, column);
+  const cached = byFile?.get(key);
+  // A position is cached with the name V8 reported for the function there; a different name
+  // (a call site built by hand) resolves again instead of taking another caller's name.
+  if (cached !== undefined && cached.functionName === functionName) return cached;
 
   let position: SourcePosition;
   try {
@@ -42,13 +53,34 @@ export function resolveCompiledPosition(
     position = unknownPosition(functionName);
   }
 
-  remember(positions, key, position, MAX_CACHED_POSITIONS);
+  if (cachedPositionCount >= MAX_CACHED_POSITIONS) {
+    // Only code made at run time gets here; starting over keeps the bound without bookkeeping.
+    positionsByFile.clear();
+    cachedPositionCount = 0;
+    byFile = undefined;
+  }
+  if (byFile === undefined) {
+    byFile = new Map();
+    positionsByFile.set(fileName, byFile);
+  }
+  if (!byFile.has(key)) cachedPositionCount++;
+  byFile.set(key, position);
   return position;
+}
+
+function positionKey(line: number | undefined, column: number | undefined): number | string {
+  // mapPosition treats a position missing its line or its column as having neither.
+  if (line === undefined || column === undefined) return -1;
+  if (Number.isInteger(line) && Number.isInteger(column) && line >= 0 && line < PACKED_LINE_LIMIT && column >= 0 && column < PACKED_COLUMN_LIMIT) {
+    return line * PACKED_COLUMN_LIMIT + column;
+  }
+  return `${line}:${column}`;
 }
 
 /** Forgets every resolved position and source map, for example after files were rebuilt. */
 export function clearResolvedPositions(): void {
-  positions.clear();
+  positionsByFile.clear();
+  cachedPositionCount = 0;
   runtimeMaps.clear();
   diskMaps.clear();
 }
