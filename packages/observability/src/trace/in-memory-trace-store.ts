@@ -171,11 +171,10 @@ export class InMemoryTraceStore implements TraceStore {
     const id = parseCorrelationIdArgument(correlationId, 'correlationId');
     this.#beginCall('getByCorrelation', signal);
 
-    const members = this.#byCorrelation.get(id);
-    if (members === undefined) return [];
+    const members = this.#byCorrelation.valuesOf(id);
+    this.#recordsExamined += members.length;
 
-    this.#recordsExamined += members.size;
-    const traces = Array.from(members, (stored) => stored.trace);
+    const traces = members.map((stored) => stored.trace);
     return traces.sort(compareTracesByTime);
   }
 
@@ -311,10 +310,8 @@ export class InMemoryTraceStore implements TraceStore {
     while (level.length > 0) {
       const next: MessageTrace[] = [];
       for (const parent of level) {
-        const children = this.#childrenByCausation.get(parent.messageId);
-        if (children === undefined) continue;
-
-        this.#recordsExamined += children.size;
+        const children = this.#childrenByCausation.valuesOf(parent.messageId);
+        this.#recordsExamined += children.length;
         for (const child of children) {
           if (visited.has(child.trace.messageId)) continue;
 

@@ -91,8 +91,25 @@ describe('TimeIndex', () => {
     expect(ids(index.range(0, 1000).items)).toStrictEqual(entries.slice(90).map((entry) => entry.item.messageId));
   });
 
-  it('rejects an invalid compaction threshold', () => {
+  it('rejects an invalid compaction threshold or merge size', () => {
     expect(() => new TimeIndex({ minRemovedBeforeCompaction: 0 })).toThrow(RangeError);
+    expect(() => new TimeIndex({ maxPendingBeforeMerge: 1.5 })).toThrow(/options\.maxPendingBeforeMerge: 1\.5/);
+  });
+
+  it('answers ranges across out-of-order inserts before and after a merge', () => {
+    const index = new TimeIndex<Item>({ maxPendingBeforeMerge: 3 });
+    for (const time of [10, 20, 30, 40]) index.insert(item(time, `m${time}`));
+
+    index.insert(item(15, 'p15'));
+    index.insert(item(35, 'p35'));
+    const beforeMerge = index.range(12, 36);
+    index.insert(item(25, 'p25'));
+    const afterMerge = index.range(12, 36);
+
+    expect(ids(beforeMerge.items)).toStrictEqual(['p15', 'm20', 'm30', 'p35']);
+    expect(beforeMerge.visited).toBe(5);
+    expect(ids(afterMerge.items)).toStrictEqual(['p15', 'm20', 'p25', 'm30', 'p35']);
+    expect(afterMerge.visited).toBe(6);
   });
 
   it('matches a sorted array model', () => {
@@ -104,8 +121,8 @@ describe('TimeIndex', () => {
     );
 
     fc.assert(
-      fc.property(fc.array(operation, { maxLength: 200 }), (operations) => {
-        const index = new TimeIndex<Item>({ minRemovedBeforeCompaction: 3 });
+      fc.property(fc.array(operation, { maxLength: 200 }), fc.integer({ min: 1, max: 6 }), (operations, maxPendingBeforeMerge) => {
+        const index = new TimeIndex<Item>({ minRemovedBeforeCompaction: 3, maxPendingBeforeMerge });
         const live: TimeIndexEntry<Item>[] = [];
         let counter = 0;
 
@@ -124,8 +141,10 @@ describe('TimeIndex', () => {
             expect(index.range(step.from, step.to).items).toStrictEqual(expected);
           }
           expect(index.size).toBe(live.length);
+          expect(index.slotCount).toBeLessThanOrEqual(Math.max(2 * index.size, index.size + 3));
         }
       }),
+      { numRuns: 300 },
     );
   });
 });
