@@ -295,6 +295,16 @@ class Envelope<TMessage> implements MessageEnvelope<TMessage> {
 }
 
 /**
+ * Returns true when `value` was created by {@link createEnvelope}, whose ids are always valid
+ * and in canonical lower-case form.
+ *
+ * @internal The package index does not export it.
+ */
+export function isCreatedEnvelope(value: unknown): boolean {
+  return value instanceof Envelope;
+}
+
+/**
  * Creates an envelope for `payload`. Without options it starts a new conversation: new message
  * and correlation ids, no causation id. With `parent` it continues the parent's conversation.
  *

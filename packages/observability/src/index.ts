@@ -1,7 +1,15 @@
 export * from './clock.js';
 export * from './ids.js';
 export * from './hop.js';
-export * from './envelope.js';
+export {
+  createEnvelope,
+  envelopeToJSON,
+  EnvelopeStateError,
+  type EnvelopeOptions,
+  type EnvelopeRouting,
+  type MessageEnvelope,
+  type MessageEnvelopeJson,
+} from './envelope.js';
 export * from './trail.js';
 export * from './monotonic-clock.js';
 export { getProcessIdentity, SERVICE_NAME_ENV, type ProcessIdentity } from './process-identity.js';

@@ -1,16 +1,19 @@
-import type { MessageEnvelope } from '../envelope.js';
+import type { SourcePosition } from '../caller/call-site.js';
+import { isCreatedEnvelope, type MessageEnvelope } from '../envelope.js';
 import type { MessageHop } from '../hop.js';
 import type { PolicyDecision } from '../trail.js';
 import { describeValue } from '../describe-value.js';
-import { toJsonValue, type JsonValue } from './json-value.js';
+import { immutableJsonOf } from './immutable-json.js';
+import { toFrozenJsonValue, type JsonValue } from './json-value.js';
+import { CALL_SITE_ORIGINS, isFiniteNumber, isIndexOrNull, isPositionOrNull, isStringOrNull } from './message-trace-rules.js';
 import {
-  MESSAGE_TRACE_SCHEMA_VERSION,
   type MessageTrace,
   type TraceCallSite,
   type TraceDecision,
   type TraceHop,
   type TraceOutcome,
 } from './message-trace.js';
+import { buildTrace } from './sealed-trace.js';
 import { validateTraceOutcome } from './trace-outcome.js';
 
 /**
@@ -45,6 +48,10 @@ const UNKNOWN_CALL_SITE: TraceCallSite = Object.freeze({
  * callers resolved, policy decisions, traceparent) and `outcome`. Hops and decisions recorded on
  * the envelope afterwards do not change the trace.
  *
+ * The trace is deep-frozen. When every field is valid, as it is for an envelope from
+ * `createEnvelope` with hops from `recordHop`, trace stores keep it without copying it again.
+ * Frozen JSON configurations in the decisions are shared between traces, not copied.
+ *
  * A hop whose call site cannot be resolved (for example a corrupt source map) is recorded with an
  * `unknown` caller instead of failing, so a source-map problem never fails the trace.
  *
@@ -69,24 +76,33 @@ export function createMessageTrace<TMessage>(
   validateTraceOutcome(outcome, 'outcome');
   const payload = snapshotPayload(envelope.payload, options.payload);
 
-  const trace: MessageTrace = {
-    schemaVersion: MESSAGE_TRACE_SCHEMA_VERSION,
-    messageId: envelope.messageId,
-    correlationId: envelope.correlationId,
-    causationId: envelope.causationId ?? null,
-    messageType: envelope.messageType,
-    timestamp: envelope.timestamp,
-    topic: envelope.topic ?? null,
-    streamKey: envelope.streamKey ?? null,
-    partitionIndex: envelope.partitionIndex ?? null,
-    sequenceNumber: envelope.sequenceNumber ?? null,
-    ...(payload === undefined ? {} : { payload }),
-    hops: envelope.hops.map(toTraceHop),
-    decisions: envelope.policyTrail.decisions.map(toTraceDecision),
-    outcome: copyOutcome(outcome),
-    traceparent: envelope.traceparent ?? null,
-  };
-  return trace;
+  // Every record is built frozen and checked with the rules a store applies. A trace that passes
+  // is sealed, so stores keep it as it is; one that fails (a hand-built hop with a negative
+  // partition, an envelope from elsewhere) stays unsealed and the store names its invalid field.
+  let valid = isCreatedEnvelope(envelope);
+
+  const sourceHops = envelope.hops;
+  const hops = new Array<TraceHop>(sourceHops.length);
+  for (let index = 0; index < sourceHops.length; index++) {
+    const hop = toTraceHop(sourceHops[index] as MessageHop, index);
+    if (valid && !isValidHop(hop)) valid = false;
+    hops[index] = hop;
+  }
+
+  const sourceDecisions = envelope.policyTrail.decisions;
+  const decisions = new Array<TraceDecision>(sourceDecisions.length);
+  for (let index = 0; index < sourceDecisions.length; index++) {
+    const decision = toTraceDecision(sourceDecisions[index] as PolicyDecision, index);
+    if (valid && !isValidDecision(decision)) valid = false;
+    decisions[index] = decision;
+  }
+
+  const frozenHops = Object.freeze(hops);
+  const frozenDecisions = Object.freeze(decisions);
+  const frozenOutcome = copyOutcome(outcome);
+  if (valid) valid = typeof envelope.messageType === 'string' && isFiniteNumber(envelope.timestamp);
+
+  return buildTrace(envelope, frozenHops, frozenDecisions, frozenOutcome, payload, valid);
 }
 
 function snapshotPayload<TMessage>(
@@ -94,8 +110,8 @@ function snapshotPayload<TMessage>(
   option: MessageTraceOptions<TMessage>['payload'],
 ): JsonValue | undefined {
   if (option === undefined || option === 'omit') return undefined;
-  if (option === 'include') return toJsonValue(payload, 'options.payload');
-  if (typeof option === 'function') return toJsonValue(option(payload), 'options.payload');
+  if (option === 'include') return toFrozenJsonValue(payload, 'options.payload');
+  if (typeof option === 'function') return toFrozenJsonValue(option(payload), 'options.payload');
 
   throw new TypeError(
     `Invalid options.payload: ${describeValue(option)}. Use 'omit', 'include' or a function that returns what to keep.`,
@@ -103,23 +119,27 @@ function snapshotPayload<TMessage>(
 }
 
 function toTraceHop(hop: MessageHop, sequence: number): TraceHop {
-  return {
+  return Object.freeze({
     sequence,
     serviceName: hop.serviceName,
     machineName: hop.machineName,
-    timestamp: hop.timestamp,
-    durationMs: hop.durationMs,
+    timestamp: withoutNegativeZero(hop.timestamp),
+    durationMs: withoutNegativeZero(hop.durationMs),
     executionStrategy: hop.executionStrategy,
     topic: hop.topic,
     streamKey: hop.streamKey,
     partitionIndex: hop.partitionIndex ?? null,
     sequenceNumber: hop.sequenceNumber ?? null,
-    caller: resolveCallSite(hop),
-  };
+    caller: traceCallSiteOf(hop),
+  });
 }
 
-function resolveCallSite(hop: MessageHop): TraceCallSite {
-  let position;
+// Resolved positions are cached and frozen per call site, so every hop from one call site can
+// share one frozen caller record.
+const callSiteRecords = new WeakMap<SourcePosition, TraceCallSite>();
+
+function traceCallSiteOf(hop: MessageHop): TraceCallSite {
+  let position: SourcePosition;
   try {
     position = hop.caller.resolve();
   } catch {
@@ -127,31 +147,81 @@ function resolveCallSite(hop: MessageHop): TraceCallSite {
     return UNKNOWN_CALL_SITE;
   }
 
-  return {
+  const shareable = Object.isFrozen(position);
+  if (shareable) {
+    const shared = callSiteRecords.get(position);
+    if (shared !== undefined) return shared;
+  }
+
+  const record: TraceCallSite = Object.freeze({
     functionName: position.functionName ?? null,
     filePath: position.filePath ?? null,
     relativePath: position.relativePath ?? null,
     line: position.line ?? null,
     column: position.column ?? null,
     origin: position.origin,
-  };
+  });
+  if (shareable) callSiteRecords.set(position, record);
+  return record;
 }
 
 function toTraceDecision(decision: PolicyDecision, index: number): TraceDecision {
-  return {
+  return Object.freeze({
     policyName: decision.policyName,
     rule: decision.rule,
     matched: decision.matched,
-    configuration: toJsonValue(decision.configuration, `envelope.policyTrail.decisions[${index}].configuration`),
+    configuration: immutableJsonOf(decision.configuration, `envelope.policyTrail.decisions[${index}].configuration`),
     reason: decision.reason,
-    timestamp: decision.timestamp,
-  };
+    timestamp: withoutNegativeZero(decision.timestamp),
+  });
 }
 
+// Outcomes repeat a few shapes, and spreads would take V8's slow path: one literal per shape.
 function copyOutcome(outcome: TraceOutcome): TraceOutcome {
-  return {
-    status: outcome.status,
-    ...(outcome.errorName === undefined ? {} : { errorName: outcome.errorName }),
-    ...(outcome.errorMessage === undefined ? {} : { errorMessage: outcome.errorMessage }),
-  };
+  const { status, errorName, errorMessage } = outcome;
+  if (errorName === undefined) {
+    return errorMessage === undefined ? Object.freeze({ status }) : Object.freeze({ status, errorMessage });
+  }
+  return errorMessage === undefined ? Object.freeze({ status, errorName }) : Object.freeze({ status, errorName, errorMessage });
+}
+
+// JSON writes -0 as 0, and a stored trace must equal its JSON round trip.
+function withoutNegativeZero(value: number): number {
+  return value === 0 ? 0 : value;
+}
+
+// The checks below apply the rules of snapshotMessageTrace to the fields that can come from
+// outside: hand-built hops, a custom trail, a clock returning NaN. Ids and routing were
+// validated by createEnvelope (see isCreatedEnvelope), which also checks the traceparent.
+
+function isValidHop(hop: TraceHop): boolean {
+  const caller = hop.caller;
+  return (
+    typeof hop.serviceName === 'string' &&
+    typeof hop.machineName === 'string' &&
+    isFiniteNumber(hop.timestamp) &&
+    isFiniteNumber(hop.durationMs) &&
+    hop.durationMs >= 0 &&
+    typeof hop.executionStrategy === 'string' &&
+    typeof hop.topic === 'string' &&
+    typeof hop.streamKey === 'string' &&
+    isIndexOrNull(hop.partitionIndex) &&
+    isIndexOrNull(hop.sequenceNumber) &&
+    isStringOrNull(caller.functionName) &&
+    isStringOrNull(caller.filePath) &&
+    isStringOrNull(caller.relativePath) &&
+    isPositionOrNull(caller.line) &&
+    isPositionOrNull(caller.column) &&
+    CALL_SITE_ORIGINS.has(caller.origin)
+  );
+}
+
+function isValidDecision(decision: TraceDecision): boolean {
+  return (
+    typeof decision.policyName === 'string' &&
+    typeof decision.rule === 'string' &&
+    typeof decision.matched === 'boolean' &&
+    typeof decision.reason === 'string' &&
+    isFiniteNumber(decision.timestamp)
+  );
 }

@@ -22,9 +22,23 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
  * ```
  */
 export function toJsonValue(value: unknown, argument: string): JsonValue {
+  return convertToJson(value, argument, false);
+}
+
+/**
+ * {@link toJsonValue}, with every object and array of the copy frozen, for a trace that is
+ * immutable from the start.
+ *
+ * @internal
+ */
+export function toFrozenJsonValue(value: unknown, argument: string): JsonValue {
+  return convertToJson(value, argument, true);
+}
+
+function convertToJson(value: unknown, argument: string, freeze: boolean): JsonValue {
   // Most values (policy summaries, small payloads) are plain data, which a direct copy handles
   // several times faster than a JSON text round trip; anything else takes the round trip.
-  const copy = copyPlainData(value, 0);
+  const copy = copyPlainData(value, 0, freeze);
   if (copy !== NOT_PLAIN_DATA) return copy;
 
   let text: string | undefined;
@@ -40,7 +54,13 @@ export function toJsonValue(value: unknown, argument: string): JsonValue {
 
   // JSON.stringify returns undefined for a top-level undefined, function or symbol (the replacer
   // has already turned the latter two into text), so only undefined reaches this branch.
-  return text === undefined ? null : (JSON.parse(text) as JsonValue);
+  if (text === undefined) return null;
+  return freeze ? (JSON.parse(text, freezeParsedValue) as JsonValue) : (JSON.parse(text) as JsonValue);
+}
+
+// A reviver sees every value after its children, so freezing there freezes the whole tree.
+function freezeParsedValue(_key: string, value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? Object.freeze(value) : value;
 }
 
 /** Returned by {@link copyPlainData} for a value that needs the JSON text round trip. */
@@ -56,7 +76,7 @@ const MAX_PLAIN_DEPTH = 64;
  * Returns {@link NOT_PLAIN_DATA} for anything else (functions, `undefined`, non-finite numbers,
  * class instances, `toJSON` methods, a `__proto__` key, cycles), and when a getter throws.
  */
-function copyPlainData(value: unknown, depth: number): JsonValue | typeof NOT_PLAIN_DATA {
+function copyPlainData(value: unknown, depth: number, freeze: boolean): JsonValue | typeof NOT_PLAIN_DATA {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -68,7 +88,7 @@ function copyPlainData(value: unknown, depth: number): JsonValue | typeof NOT_PL
       if (value === null) return null;
       if (depth >= MAX_PLAIN_DEPTH) return NOT_PLAIN_DATA;
       try {
-        return Array.isArray(value) ? copyPlainArray(value, depth) : copyPlainObject(value, depth);
+        return Array.isArray(value) ? copyPlainArray(value, depth, freeze) : copyPlainObject(value, depth, freeze);
       } catch {
         return NOT_PLAIN_DATA;
       }
@@ -77,17 +97,17 @@ function copyPlainData(value: unknown, depth: number): JsonValue | typeof NOT_PL
   }
 }
 
-function copyPlainArray(value: readonly unknown[], depth: number): JsonValue[] | typeof NOT_PLAIN_DATA {
+function copyPlainArray(value: readonly unknown[], depth: number, freeze: boolean): JsonValue | typeof NOT_PLAIN_DATA {
   const copy: JsonValue[] = new Array<JsonValue>(value.length);
   for (let index = 0; index < value.length; index++) {
-    const item = copyPlainData(value[index], depth + 1);
+    const item = copyPlainData(value[index], depth + 1, freeze);
     if (item === NOT_PLAIN_DATA) return NOT_PLAIN_DATA;
     copy[index] = item;
   }
-  return copy;
+  return freeze ? Object.freeze(copy) : copy;
 }
 
-function copyPlainObject(value: object, depth: number): JsonValue | typeof NOT_PLAIN_DATA {
+function copyPlainObject(value: object, depth: number, freeze: boolean): JsonValue | typeof NOT_PLAIN_DATA {
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return NOT_PLAIN_DATA;
 
@@ -95,11 +115,11 @@ function copyPlainObject(value: object, depth: number): JsonValue | typeof NOT_P
   for (const key of Object.keys(value)) {
     // Assigning "__proto__" would set the copy's prototype instead of adding the key.
     if (key === '__proto__') return NOT_PLAIN_DATA;
-    const item = copyPlainData((value as Record<string, unknown>)[key], depth + 1);
+    const item = copyPlainData((value as Record<string, unknown>)[key], depth + 1, freeze);
     if (item === NOT_PLAIN_DATA) return NOT_PLAIN_DATA;
     copy[key] = item;
   }
-  return copy;
+  return freeze ? Object.freeze(copy) : copy;
 }
 
 function replaceNonJsonValue(_key: string, value: unknown): unknown {

@@ -12,6 +12,7 @@ import {
   TRACE_FIELDS,
 } from './message-trace-rules.js';
 import { MESSAGE_TRACE_SCHEMA_VERSION, type MessageTrace } from './message-trace.js';
+import { isSealedTrace } from './sealed-trace.js';
 import { snapshotMessageTrace } from './snapshot-message-trace.js';
 
 // Lower case only: the snapshot lower-cases ids, so an upper-case id takes the snapshot path.
@@ -52,7 +53,8 @@ type Fields = Record<string, unknown>;
  * ```
  */
 export function prepareMessageTrace(value: unknown, argument: string): MessageTrace {
-  return isStorableAsIs(value) ? value : snapshotMessageTrace(value, argument);
+  // A sealed trace from createMessageTrace passed the same checks when it was built.
+  return isSealedTrace(value) || isStorableAsIs(value) ? value : snapshotMessageTrace(value, argument);
 }
 
 /**

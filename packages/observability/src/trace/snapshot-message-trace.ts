@@ -21,6 +21,7 @@ import {
   TRACE_FIELDS,
 } from './message-trace-rules.js';
 import { parseCausationIdArgument, parseCorrelationIdArgument, parseMessageIdArgument } from './trace-arguments.js';
+import { isSealedTrace } from './sealed-trace.js';
 import { validateTraceOutcome } from './trace-outcome.js';
 
 type Fields = Record<string, unknown>;
@@ -28,7 +29,8 @@ type Fields = Record<string, unknown>;
 /**
  * Validates a {@link MessageTrace} and returns a deep-frozen copy of it with ids in canonical
  * lower-case form. A store keeps the copy, so changing the caller's object afterwards cannot
- * change what the store returns, and the store can hand the frozen copy to every reader.
+ * change what the store returns, and the store can hand the frozen copy to every reader. A trace
+ * from `createMessageTrace` that passed its checks is already such a copy and is returned itself.
  *
  * Fields whose value is `undefined` are left out, as `JSON.stringify` does, so the copy
  * deep-equals the trace after a JSON round trip.
@@ -50,6 +52,9 @@ type Fields = Record<string, unknown>;
  * ```
  */
 export function snapshotMessageTrace(value: unknown, argument: string): MessageTrace {
+  // A sealed trace is already a valid, deep-frozen copy that nothing can change.
+  if (isSealedTrace(value)) return value;
+
   const trace = requireObject(value, argument, 'must be a MessageTrace such as createMessageTrace() returns');
   rejectUnknownFields(trace, TRACE_FIELDS, argument);
 

@@ -1,0 +1,104 @@
+import { toFrozenJsonValue, type JsonValue } from './json-value.js';
+
+// Policy decisions repeat the same frozen configuration objects message after message, so a
+// trace can share one frozen JSON form of each instead of copying it every time. Sharing is
+// safe only for values that can never change, which `inspect` decides once per object.
+
+/** What {@link inspect} found out about a frozen value. */
+const enum Shape {
+  /** Deep-frozen plain JSON: a trace can reference the value itself. */
+  Json,
+
+  /** Cannot change, but JSON writes it differently (a function, -0, an undefined field): convert once. */
+  Convertible,
+
+  /** Can still change (a getter, an object that is not frozen, a class instance): copy every time. */
+  Changeable,
+}
+
+// Nesting depth beyond which a value counts as changeable, which also ends the walk of a cycle.
+const MAX_DEPTH = 64;
+
+const sharedForms = new WeakMap<object, JsonValue>();
+const changeable = new WeakSet<object>();
+
+/**
+ * Returns a deep-frozen {@link JsonValue} of `value`, with the conversions of `toJsonValue`.
+ * A value that can never change (frozen all the way down, data properties only, plain objects
+ * and arrays) is converted once and its JSON form shared by every later call; a deep-frozen
+ * value that already is plain JSON is returned itself. Any other value is copied each call.
+ *
+ * @param argument - name of the value in error messages.
+ * @throws TypeError as `toJsonValue` does (a circular reference).
+ *
+ * @internal
+ */
+export function immutableJsonOf(value: unknown, argument: string): JsonValue {
+  if (typeof value !== 'object' || value === null || !Object.isFrozen(value) || changeable.has(value)) {
+    return toFrozenJsonValue(value, argument);
+  }
+
+  const shared = sharedForms.get(value);
+  if (shared !== undefined) return shared;
+
+  const shape = inspect(value, 0);
+  if (shape === Shape.Changeable) {
+    changeable.add(value);
+    return toFrozenJsonValue(value, argument);
+  }
+
+  const form = shape === Shape.Json ? (value as JsonValue) : toFrozenJsonValue(value, argument);
+  sharedForms.set(value, form);
+  return form;
+}
+
+function inspect(value: object, depth: number): Shape {
+  if (depth >= MAX_DEPTH || !Object.isFrozen(value)) return Shape.Changeable;
+
+  const isArray = Array.isArray(value);
+  if (!isArray) {
+    // toJsonValue sends class instances through JSON.stringify, which calls their toJSON.
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return Shape.Changeable;
+  }
+
+  let shape = Shape.Json;
+  const descriptors = Object.getOwnPropertyDescriptors(value);
+  for (const key of Object.keys(descriptors)) {
+    const descriptor = descriptors[key] as PropertyDescriptor;
+
+    // JSON reads enumerable keys only; an array's length is not one.
+    if (descriptor.enumerable !== true) continue;
+    if (!('value' in descriptor)) return Shape.Changeable;
+
+    // A "__proto__" key needs the JSON text round trip of toJsonValue to stay a plain key.
+    if (key === '__proto__') shape = Shape.Convertible;
+
+    const item = inspectItem(descriptor.value, depth);
+    if (item === Shape.Changeable) return Shape.Changeable;
+    if (item === Shape.Convertible) shape = Shape.Convertible;
+  }
+
+  // A hole in an array is written as null, so the array itself is not plain JSON.
+  if (isArray && Object.keys(descriptors).length - 1 !== value.length) shape = Shape.Convertible;
+  return shape;
+}
+
+function inspectItem(item: unknown, depth: number): Shape {
+  switch (typeof item) {
+    case 'string':
+    case 'boolean':
+      return Shape.Json;
+
+    case 'number':
+      return Number.isFinite(item) && !Object.is(item, -0) ? Shape.Json : Shape.Convertible;
+
+    case 'object':
+      return item === null ? Shape.Json : inspect(item, depth + 1);
+
+    // A function is written as its name, which is fixed when the function is defined in
+    // practice. Symbols, bigints and undefined are immutable values that JSON writes differently.
+    default:
+      return Shape.Convertible;
+  }
+}
