@@ -7,6 +7,7 @@ import { immutableJsonOf } from './immutable-json.js';
 import { toFrozenJsonValue, type JsonValue } from './json-value.js';
 import { CALL_SITE_ORIGINS, isFiniteNumber, isIndexOrNull, isPositionOrNull, isStringOrNull } from './message-trace-rules.js';
 import {
+  TRACE_OUTCOME_STATUSES,
   type MessageTrace,
   type TraceCallSite,
   type TraceDecision,
@@ -176,11 +177,16 @@ function toTraceDecision(decision: PolicyDecision, index: number): TraceDecision
   });
 }
 
-// Outcomes repeat a few shapes, and spreads would take V8's slow path: one literal per shape.
+// Most outcomes are a bare status, so every trace with one shares a frozen record.
+const STATUS_ONLY_OUTCOMES: ReadonlyMap<string, TraceOutcome> = new Map(
+  TRACE_OUTCOME_STATUSES.map((status) => [status, Object.freeze({ status })]),
+);
+
+// One literal per shape, because spreads would take V8's slow path.
 function copyOutcome(outcome: TraceOutcome): TraceOutcome {
   const { status, errorName, errorMessage } = outcome;
   if (errorName === undefined) {
-    return errorMessage === undefined ? Object.freeze({ status }) : Object.freeze({ status, errorMessage });
+    return errorMessage === undefined ? (STATUS_ONLY_OUTCOMES.get(status) as TraceOutcome) : Object.freeze({ status, errorMessage });
   }
   return errorMessage === undefined ? Object.freeze({ status, errorName }) : Object.freeze({ status, errorName, errorMessage });
 }

@@ -129,6 +129,16 @@ describe('traces from createMessageTrace', () => {
     expect(Object.is((trace.decisions[0]?.configuration as { offset: number }).offset, 0)).toBe(true);
   });
 
+  it('share one frozen record per bare outcome status', () => {
+    const first = createMessageTrace(tracedEnvelope(), { status: 'succeeded' });
+    const second = createMessageTrace(tracedEnvelope(), { status: 'succeeded' });
+    const failed = createMessageTrace(tracedEnvelope(), { status: 'failed', errorMessage: 'boom' });
+
+    expect(first.outcome).toBe(second.outcome);
+    expect(first.outcome).toStrictEqual({ status: 'succeeded' });
+    expect(failed.outcome).toStrictEqual({ status: 'failed', errorMessage: 'boom' });
+  });
+
   it('share one frozen caller record per resolved position', () => {
     const first = createMessageTrace(tracedEnvelope(), { status: 'succeeded' });
     const second = createMessageTrace(tracedEnvelope(), { status: 'succeeded' });
