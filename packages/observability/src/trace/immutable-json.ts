@@ -22,11 +22,20 @@ const MAX_DEPTH = 64;
 const sharedForms = new WeakMap<object, JsonValue>();
 const changeable = new WeakSet<object>();
 
+// Frozen values copied recently. Inspecting a value costs several copies of it, which pays off
+// only for values that repeat (a policy's summary, recorded for every message it does not
+// match), not for one made per message. So a value is inspected on its second sighting, when
+// it is still among the last RECENT_SLOTS frozen values copied.
+const RECENT_SLOTS = 16;
+const recentlyCopied: (object | undefined)[] = new Array<object | undefined>(RECENT_SLOTS).fill(undefined);
+let nextRecentSlot = 0;
+
 /**
  * Returns a deep-frozen {@link JsonValue} of `value`, with the conversions of `toJsonValue`.
- * A value that can never change (frozen all the way down, data properties only, plain objects
- * and arrays) is converted once and its JSON form shared by every later call; a deep-frozen
- * value that already is plain JSON is returned itself. Any other value is copied each call.
+ * A value that is seen again and can never change (frozen all the way down, data properties
+ * only, plain objects and arrays) is converted once more and that JSON form shared by every
+ * later call; a deep-frozen value that already is plain JSON is returned itself. Any other
+ * value is copied each call.
  *
  * @param argument - name of the value in error messages.
  * @throws TypeError as `toJsonValue` does (a circular reference).
@@ -40,6 +49,12 @@ export function immutableJsonOf(value: unknown, argument: string): JsonValue {
 
   const shared = sharedForms.get(value);
   if (shared !== undefined) return shared;
+
+  if (!recentlyCopied.includes(value)) {
+    recentlyCopied[nextRecentSlot] = value;
+    nextRecentSlot = (nextRecentSlot + 1) % RECENT_SLOTS;
+    return toFrozenJsonValue(value, argument);
+  }
 
   const shape = inspect(value, 0);
   if (shape === Shape.Changeable) {

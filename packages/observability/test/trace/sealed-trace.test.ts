@@ -75,14 +75,15 @@ describe('traces from createMessageTrace', () => {
     expect(copy).toStrictEqual(trace);
   });
 
-  it('share a deep-frozen JSON configuration instead of copying it', () => {
+  it('share a repeated deep-frozen JSON configuration', () => {
     const configuration = Object.freeze({ partitions: 4, tags: Object.freeze(['a', 'b']) });
 
-    const first = createMessageTrace(tracedEnvelope(configuration), { status: 'succeeded' });
-    const second = createMessageTrace(tracedEnvelope(configuration), { status: 'succeeded' });
+    const traces = [1, 2, 3].map(() => createMessageTrace(tracedEnvelope(configuration), { status: 'succeeded' }));
 
-    expect(first.decisions[0]?.configuration).toBe(configuration);
-    expect(second.decisions[0]?.configuration).toBe(configuration);
+    // The first sighting copies; from the second on, the value itself is recorded.
+    expect(traces[0]?.decisions[0]?.configuration).toStrictEqual(configuration);
+    expect(traces[1]?.decisions[0]?.configuration).toBe(configuration);
+    expect(traces[2]?.decisions[0]?.configuration).toBe(configuration);
   });
 
   it('copy a configuration that can still change', () => {
@@ -104,21 +105,23 @@ describe('traces from createMessageTrace', () => {
     });
 
     const first = createMessageTrace(tracedEnvelope(configuration), { status: 'succeeded' });
-    partitions = 8;
     const second = createMessageTrace(tracedEnvelope(configuration), { status: 'succeeded' });
+    partitions = 8;
+    const third = createMessageTrace(tracedEnvelope(configuration), { status: 'succeeded' });
 
     expect(first.decisions[0]?.configuration).toStrictEqual({ partitions: 4 });
-    expect(second.decisions[0]?.configuration).toStrictEqual({ partitions: 8 });
+    expect(second.decisions[0]?.configuration).toStrictEqual({ partitions: 4 });
+    expect(third.decisions[0]?.configuration).toStrictEqual({ partitions: 8 });
   });
 
-  it('convert a frozen configuration holding a function once and reuse the copy', () => {
+  it('convert a repeated frozen configuration holding a function once', () => {
     const configuration = Object.freeze({ streamKey: function byOrder() {} });
 
-    const first = createMessageTrace(tracedEnvelope(configuration), { status: 'succeeded' });
-    const second = createMessageTrace(tracedEnvelope(configuration), { status: 'succeeded' });
+    const traces = [1, 2, 3].map(() => createMessageTrace(tracedEnvelope(configuration), { status: 'succeeded' }));
 
-    expect(first.decisions[0]?.configuration).toStrictEqual({ streamKey: '[Function byOrder]' });
-    expect(second.decisions[0]?.configuration).toBe(first.decisions[0]?.configuration);
+    expect(traces[0]?.decisions[0]?.configuration).toStrictEqual({ streamKey: '[Function byOrder]' });
+    expect(traces[1]?.decisions[0]?.configuration).toStrictEqual({ streamKey: '[Function byOrder]' });
+    expect(traces[2]?.decisions[0]?.configuration).toBe(traces[1]?.decisions[0]?.configuration);
   });
 
   it('write -0 in a frozen configuration as 0, as JSON does', () => {
