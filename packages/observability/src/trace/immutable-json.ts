@@ -111,8 +111,8 @@ function inspectItem(item: unknown, depth: number): Shape {
     case 'object':
       return item === null ? Shape.Json : inspect(item, depth + 1);
 
-    // A function is written as its name, which is fixed when the function is defined in
-    // practice. Symbols, bigints and undefined are immutable values that JSON writes differently.
+    // A function is written as its name, which in practice never changes after the function is
+    // defined. Symbols, bigints and undefined cannot change either, and JSON writes them differently.
     default:
       return Shape.Convertible;
   }
