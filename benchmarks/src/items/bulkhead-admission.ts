@@ -1,7 +1,7 @@
 import { compareCandidates, comparisonSettings } from '../harness/compare.js';
 import { buildItemResult } from '../harness/item-result.js';
 import type { BenchItem, Candidate } from '../harness/types.js';
-import { cockatielRun, executorRun, startExecutor, type MessageRun } from './message-runners.js';
+import { cockatielRun, executorRun, minimalQueueRun, startExecutor, type MessageRun } from './message-runners.js';
 
 const SLOTS = 16;
 const QUEUE = 1_000;
@@ -27,6 +27,7 @@ export const bulkheadAdmission: BenchItem = {
     const candidates: Candidate[] = [
       { name: 'ParallelExecutor bulkhead', role: 'item', run: () => executor(BURST), messagesPerCall: BURST },
       { name: 'cockatiel bulkhead', role: 'baseline', run: withBurst(cockatielRun(SLOTS, QUEUE)), messagesPerCall: BURST },
+      { name: 'minimal promise queue', role: 'baseline', run: withBurst(minimalQueueRun(SLOTS)), messagesPerCall: BURST },
     ];
     const comparison = await compareCandidates(candidates, comparisonSettings(mode, 'short'));
 
@@ -35,7 +36,10 @@ export const bulkheadAdmission: BenchItem = {
       title: this.title,
       comparison,
       targets: [{ kind: 'speed', item: 'ParallelExecutor bulkhead', baseline: 'cockatiel bulkhead', min: 10 }],
-      notes: [`Each call is a burst of ${BURST.toLocaleString('en-US')} messages (all slots and queue places); the time is per message.`],
+      notes: [
+        `Each call is a burst of ${BURST.toLocaleString('en-US')} messages (all slots and queue places); the time is per message.`,
+        'The minimal promise queue (16 slots, no queue limit) is the floor of any queue that gives each caller a promise of its own (see serial-executor).',
+      ],
     });
   },
 };

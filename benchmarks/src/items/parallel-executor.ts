@@ -1,7 +1,7 @@
 import { compareCandidates, comparisonSettings } from '../harness/compare.js';
 import { buildItemResult } from '../harness/item-result.js';
 import type { BenchItem, Candidate } from '../harness/types.js';
-import { executorRun, fastqRun, pLimitRun, pQueueRun, startExecutor, type MessageRun } from './message-runners.js';
+import { executorRun, fastqRun, minimalQueueRun, pLimitRun, pQueueRun, startExecutor, type MessageRun } from './message-runners.js';
 
 const MESSAGES = 100_000;
 const CONCURRENCY = 16;
@@ -25,6 +25,7 @@ export const parallelExecutor: BenchItem = {
       { name: 'fastq', role: 'baseline', run: withCount(fastqRun(CONCURRENCY)), messagesPerCall: MESSAGES },
       { name: 'p-limit', role: 'baseline', run: withCount(pLimitRun(CONCURRENCY)), messagesPerCall: MESSAGES },
       { name: 'p-queue', role: 'baseline', run: withCount(pQueueRun(CONCURRENCY)), messagesPerCall: MESSAGES },
+      { name: 'minimal promise queue', role: 'baseline', run: withCount(minimalQueueRun(CONCURRENCY)), messagesPerCall: MESSAGES },
     ];
     const comparison = await compareCandidates(candidates, comparisonSettings(mode, 'long'));
 
@@ -33,7 +34,10 @@ export const parallelExecutor: BenchItem = {
       title: this.title,
       comparison,
       targets: [{ kind: 'speed', item: 'ParallelExecutor', baseline: 'fastq', min: 3 }],
-      notes: ['Hops are off, as the baselines record nothing.'],
+      notes: [
+        'Hops are off, as the baselines record nothing.',
+        'The minimal promise queue is the floor of any queue that gives each caller a promise of its own (see serial-executor).',
+      ],
     });
   },
 };

@@ -8,6 +8,8 @@ import {
   executorRun,
   fastqOneByOne,
   fastqRun,
+  minimalQueueOneByOne,
+  minimalQueueRun,
   pQueueOneByOne,
   pQueueRun,
   rawLoopRun,
@@ -57,6 +59,13 @@ export const serialExecutor: BenchItem = {
       { name: 'p-queue', role: 'baseline', run: withCount(pQueueRun(1)), messagesPerCall: MESSAGES },
       { name: 'fastq, one by one', role: 'baseline', run: withCount(fastqOneByOne()), messagesPerCall: MESSAGES },
       { name: 'p-queue, one by one', role: 'baseline', run: withCount(pQueueOneByOne()), messagesPerCall: MESSAGES },
+      { name: 'minimal promise queue', role: 'baseline', run: withCount(minimalQueueRun(1)), messagesPerCall: MESSAGES },
+      {
+        name: 'minimal promise queue, one by one',
+        role: 'baseline',
+        run: withCount(minimalQueueOneByOne()),
+        messagesPerCall: MESSAGES,
+      },
     ];
 
     const comparison = await compareCandidates(candidates, comparisonSettings(mode, 'long'));
@@ -73,6 +82,7 @@ export const serialExecutor: BenchItem = {
       notes: [
         'Every library is given the same async no-op handler, and every message promise gets one reaction.',
         'Rows without "one by one" submit all 100,000 messages at once and wait for all; "one by one" awaits each message before submitting the next, as the raw loop does.',
+        'The minimal promise queue is the floor of any queue that gives each caller a promise of its own: one record and one promise with its resolving functions per message, a FIFO list, and one reaction on the handler\'s promise, with no checks, lifecycle, timeouts or metrics.',
       ],
     });
   },

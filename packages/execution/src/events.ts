@@ -46,7 +46,8 @@ export class EventHub<TEvents> {
 
   /** True when `event` has at least one listener; checked before building an event object. */
   has(event: keyof TEvents): boolean {
-    return this.listeners.has(event);
+    // The size check first: executors call this for every message, usually with no listeners.
+    return this.listeners.size !== 0 && this.listeners.has(event);
   }
 
   /** Calls every listener of `event` with `payload`. */

@@ -70,10 +70,20 @@ export interface ExecutionMetrics {
   /** Configured queue limit (`Infinity` when unlimited). */
   readonly maxQueue: number;
 
-  /** Sum of the durations of all settled handler calls, in milliseconds. */
+  /**
+   * Settled handler calls whose duration was measured; `totalDurationMs / measured` is their mean.
+   * Equal to `executed` when every call is measured (a timeout, hops or `measureDurations`);
+   * otherwise only calls that started while `metrics` had a subscriber are measured.
+   */
+  readonly measured: number;
+
+  /** Sum of the durations of the `measured` handler calls, in milliseconds. */
   readonly totalDurationMs: number;
 
-  /** Longest handler call that settled since the previous snapshot, in milliseconds (0 if none). */
+  /**
+   * Longest `measured` handler call that settled since the previous snapshot, in milliseconds
+   * (0 if none).
+   */
   readonly maxDurationMs: number;
 }
 
@@ -88,12 +98,13 @@ export class ExecutionCounters {
   rejected = 0;
   timedOut = 0;
   cancelled = 0;
-  overdue = 0;
+  measured = 0;
   totalDurationMs = 0;
   maxDurationMs = 0;
 
   /** Adds one settled handler call of `durationMs` milliseconds. */
   recordDuration(durationMs: number): void {
+    this.measured++;
     this.totalDurationMs += durationMs;
 
     if (durationMs > this.maxDurationMs) {

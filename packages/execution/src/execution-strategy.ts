@@ -38,7 +38,11 @@ export interface UnfinishedExecution {
   /** Envelope of the message whose handler was still running. */
   readonly envelope: MessageEnvelope;
 
-  /** Milliseconds the handler had been running when `stop()` returned. */
+  /**
+   * Milliseconds the handler had been running when `stop()` returned. For a handler whose start
+   * was not timed (no timeout, no hops, no `measureDurations` and no metrics subscriber when it
+   * started), the time since `stop()` was called, which is a lower bound.
+   */
   readonly runningForMs: number;
 
   /**

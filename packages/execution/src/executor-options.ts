@@ -41,6 +41,16 @@ export interface ExecutorOptions {
   /** Milliseconds between metrics snapshots, from 1 to 2^31 - 1. Default 1000. */
   readonly metricsIntervalMs?: number;
 
+  /**
+   * Measures the duration of every handler call for the metrics (`totalDurationMs`,
+   * `maxDurationMs`, `measured`), also while nothing else needs it. Default false: the clock is
+   * read only for calls that need it, which are every call when there is a timeout or hops are
+   * recorded, and otherwise calls that start while `metrics` has a subscriber. Set it when you
+   * poll `readMetrics()` without subscribing and want durations. A measurement reads
+   * `performance.now()` twice per call.
+   */
+  readonly measureDurations?: boolean;
+
   /** Appends a hop to each envelope after its handler settles. Default true. */
   readonly recordHops?: boolean;
 
@@ -78,6 +88,7 @@ export interface ResolvedExecutorOptions {
   readonly maxQueue: number;
   readonly timeoutMs: number | undefined;
   readonly metricsIntervalMs: number;
+  readonly measureDurations: boolean;
   readonly recordHops: boolean;
   readonly captureCallers: boolean;
   readonly hopRecorder: HopRecorder;
@@ -124,6 +135,8 @@ export function resolveExecutorOptions(
       given.metricsIntervalMs === undefined
         ? 1000
         : validateDuration(given.metricsIntervalMs, 'metricsIntervalMs', false),
+    measureDurations:
+      given.measureDurations === undefined ? false : validateBoolean(given.measureDurations, 'measureDurations'),
     recordHops,
     captureCallers: recordHops && captureCallers,
     hopRecorder: given.hopRecorder ?? appendHop,

@@ -17,6 +17,7 @@ describe('executor options', () => {
     [{ captureCallers: 1 }, TypeError, /captureCallers/],
     [{ autoStart: null }, TypeError, /autoStart/],
     [{ trackAsyncContext: 'no' }, TypeError, /trackAsyncContext/],
+    [{ measureDurations: 'yes' }, TypeError, /measureDurations/],
     [{ hopRecorder: 'x' }, TypeError, /hopRecorder/],
     [{ clock: {} }, TypeError, /clock/],
   ])('rejects %o', (options, errorClass, message) => {
