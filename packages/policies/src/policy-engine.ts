@@ -5,8 +5,10 @@ import {
   type EnvelopeOptions,
   type MessageEnvelope,
   type PartitionRouter,
+  PolicyDecisionTemplates,
   type PolicyContext,
   type PolicyDecision,
+  type PolicyDecisionTrail,
   type SequenceProvider,
 } from '@whizbang/observability';
 
@@ -40,6 +42,14 @@ export interface PolicyEngineOptions {
 
   /** Sequence provider of policies that set none (default: one `InMemorySequenceProvider` shared by those policies). */
   readonly sequenceProvider?: SequenceProvider;
+
+  /**
+   * Whether `evaluate` and `route` record their decisions in the envelope's trail (default
+   * `true`). With `false` they record nothing and read no clock, which makes evaluation cheaper
+   * but leaves the trail, and so the stored trace, without the reason a message went where it
+   * did. `explain` records its decisions either way.
+   */
+  readonly recordDecisions?: boolean;
 }
 
 /** Result of evaluating the policies for one message: the winning policy and the message's stream and partition. */
@@ -91,7 +101,8 @@ export interface PolicyExplanation<TMessage = unknown> {
 /**
  * Evaluates policies for messages: the first policy (in registration order) whose predicate
  * matches decides the message's topic, stream key, partition, sequence provider and execution
- * settings. Every evaluated policy is recorded in the envelope's decision trail.
+ * settings. Every evaluated policy is recorded in the envelope's decision trail, unless the
+ * engine was built with `recordDecisions: false`.
  *
  * Create one with `PolicySet.build()`. It is immutable and safe to share.
  *
@@ -118,7 +129,19 @@ export class PolicyEngine<TMessage = unknown> {
   /** Services exposed through `ctx.getService(key)`. */
   readonly services: ServiceRegistry;
 
+  /** Whether `evaluate` and `route` record decisions in the envelope's trail; see {@link PolicyEngineOptions.recordDecisions}. */
+  readonly recordDecisions: boolean;
+
   readonly #policyNames: readonly string[];
+
+  // Unfrozen copies of `policies` and of their predicates for the evaluation loop: on Node 20,
+  // reading the elements of a frozen array in a loop measured about twice as slow.
+  readonly #policyList: ResolvedPolicy<TMessage>[];
+  readonly #predicates: ((context: PolicyContext<TMessage>) => unknown)[];
+
+  // The "predicate returned false" decision of each policy, by policy index, built once so that
+  // the trail records a miss as a reference to it.
+  readonly #missTemplates: PolicyDecisionTemplates;
 
   /** @internal Use `PolicySet.build()`. */
   constructor(resolved: ResolvedPolicies<TMessage>, options: PolicyEngineOptions) {
@@ -127,7 +150,19 @@ export class PolicyEngine<TMessage = unknown> {
     this.environment = options.environment ?? 'development';
     this.clock = options.clock ?? systemClock;
     this.services = new ServiceRegistry(options.services);
+    this.recordDecisions = options.recordDecisions ?? true;
     this.#policyNames = Object.freeze(this.policies.map((policy) => policy.name));
+    this.#policyList = [...this.policies];
+    this.#predicates = this.policies.map((policy) => policy.predicate as (context: PolicyContext<TMessage>) => unknown);
+    this.#missTemplates = new PolicyDecisionTemplates(
+      this.policies.map((policy) => ({
+        policyName: policy.name,
+        rule: policy.rule,
+        matched: false,
+        configuration: policy.summary,
+        reason: DecisionReasons.notMatched,
+      })),
+    );
     Object.freeze(this);
   }
 
@@ -138,14 +173,15 @@ export class PolicyEngine<TMessage = unknown> {
 
   /**
    * Finds the policy of a message, computes its stream key and selects its partition (advancing
-   * stateful routers). Records one decision per evaluated policy in the envelope's trail.
+   * stateful routers). Records one decision per evaluated policy in the envelope's trail, all
+   * with one timestamp read from the trail's clock, unless `recordDecisions` is false.
    *
    * @throws NoMatchingPolicyError when nothing matches and no default policy is set.
    * @throws InvalidStreamKeyError when the stream selector returns no usable key.
    * @throws the error of a stream selector or router that throws.
    */
   evaluate(context: MessagePolicyContext<TMessage>): PolicyMatch<TMessage> {
-    return this.#evaluate(context, false);
+    return this.recordDecisions ? this.#evaluateRecording(context, false) : this.#evaluateSilently(context);
   }
 
   /**
@@ -164,9 +200,10 @@ export class PolicyEngine<TMessage = unknown> {
 
   /**
    * Evaluates a message against the policies without dispatching it: a dry run for debugging.
-   * It records the decision trail on a new envelope and computes the routing the message would
-   * get, but consumes nothing: the partition comes from the router's `previewPartition` when it
-   * has one, and the sequence number is the stream's `getCurrent() + 1`.
+   * It records the decision trail on a new envelope (even when `recordDecisions` is false) and
+   * computes the routing the message would get, but consumes nothing: the partition comes from
+   * the router's `previewPartition` when it has one, and the sequence number is the stream's
+   * `getCurrent() + 1`.
    *
    * The preview assumes that nothing else is dispatched first: another message routed in between
    * takes that number (and a round-robin router's partition).
@@ -189,7 +226,7 @@ export class PolicyEngine<TMessage = unknown> {
     let routing: ExplainedRouting | undefined;
     let error: Error | undefined;
     try {
-      const match = this.#evaluate(this.createContext(envelope), true);
+      const match = this.#evaluateRecording(this.createContext(envelope), true);
       const current = await match.policy.sequenceProvider.getCurrent(match.streamKey);
       routing = Object.freeze({
         policyName: match.policy.name,
@@ -206,68 +243,138 @@ export class PolicyEngine<TMessage = unknown> {
     return { messageType: envelope.messageType, decisions: envelope.policyTrail.decisions, routing, error, envelope };
   }
 
-  #evaluate(context: MessagePolicyContext<TMessage>, preview: boolean): PolicyMatch<TMessage> {
-    const policies = this.policies;
+  #evaluateRecording(context: MessagePolicyContext<TMessage>, preview: boolean): PolicyMatch<TMessage> {
+    const predicates = this.#predicates;
+    const trail = context.envelope.policyTrail;
+    // One clock read per evaluation, at its first recording, shared by all of its decisions.
+    let timestamp: number | undefined;
+    // The misses from `missStart` on are recorded as one range when the loop reaches another
+    // outcome, not one by one. With 10 policies on Node 20, a call per miss measured about 100 ns
+    // more per evaluation, twice the cost of the 10 predicate calls. A predicate therefore may
+    // not see the misses of its own evaluation in the trail.
+    let missStart = 0;
 
-    for (let index = 0; index < policies.length; index++) {
-      const policy = policies[index] as ResolvedPolicy<TMessage>;
-      if (this.#matches(policy, context)) {
-        return this.#apply(policy, context, DecisionReasons.matched, preview);
+    for (let index = 0; index < predicates.length; index++) {
+      let result: unknown;
+      try {
+        result = (predicates[index] as (context: PolicyContext<TMessage>) => unknown)(context);
+      } catch (error) {
+        timestamp ??= trail.clock.now();
+        this.#recordMisses(trail, missStart, index, timestamp);
+        missStart = index + 1;
+        recordThrow(trail, this.#policyList[index] as ResolvedPolicy<TMessage>, error, timestamp);
+        continue;
       }
+      if (!result) continue;
+
+      timestamp ??= trail.clock.now();
+      this.#recordMisses(trail, missStart, index, timestamp);
+      missStart = index + 1;
+      const policy = this.#policyList[index] as ResolvedPolicy<TMessage>;
+      if (isThenable(result)) {
+        recordPromise(trail, policy, result, timestamp);
+        continue;
+      }
+      return this.#apply(policy, context, DecisionReasons.matched, preview, trail, timestamp);
     }
 
+    timestamp ??= trail.clock.now();
+    this.#recordMisses(trail, missStart, predicates.length, timestamp);
     if (this.defaultPolicy !== undefined) {
-      return this.#apply(this.defaultPolicy, context, DecisionReasons.defaultApplied, preview);
+      return this.#apply(this.defaultPolicy, context, DecisionReasons.defaultApplied, preview, trail, timestamp);
     }
     throw new NoMatchingPolicyError(context.envelope.messageType, this.#policyNames);
   }
 
-  #matches(policy: ResolvedPolicy<TMessage>, context: MessagePolicyContext<TMessage>): boolean {
-    const trail = context.envelope.policyTrail;
-    let result: unknown;
-    try {
-      result = (policy.predicate as (context: PolicyContext<TMessage>) => unknown)(context);
-    } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const configuration = { ...policy.summary, error: message };
-      trail.recordDecision(policy.name, policy.rule, false, configuration, DecisionReasons.threwPrefix + message);
-      return false;
-    }
-
-    if (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function') {
-      // A promise is truthy, so treating it as a match would route every message here.
-      (result as Promise<unknown>).then(undefined, () => undefined);
-      trail.recordDecision(policy.name, policy.rule, false, policy.summary, DecisionReasons.returnedPromise);
-      return false;
-    }
-    if (!result) {
-      trail.recordDecision(policy.name, policy.rule, false, policy.summary, DecisionReasons.notMatched);
-      return false;
-    }
-    return true;
+  // Records that the predicates of policies `start` to `end - 1` returned a falsy value.
+  #recordMisses(trail: PolicyDecisionTrail, start: number, end: number, timestamp: number): void {
+    if (end > start) trail.recordTemplates(this.#missTemplates, start, end, timestamp);
   }
 
-  #apply(policy: ResolvedPolicy<TMessage>, context: MessagePolicyContext<TMessage>, reason: string, preview: boolean): PolicyMatch<TMessage> {
+  // `#evaluateRecording` without the trail: the same outcomes and errors, no clock read.
+  #evaluateSilently(context: MessagePolicyContext<TMessage>): PolicyMatch<TMessage> {
+    const predicates = this.#predicates;
+
+    for (let index = 0; index < predicates.length; index++) {
+      let result: unknown;
+      try {
+        result = (predicates[index] as (context: PolicyContext<TMessage>) => unknown)(context);
+      } catch {
+        continue;
+      }
+
+      if (!result) continue;
+      if (isThenable(result)) {
+        ignoreRejection(result);
+        continue;
+      }
+      return this.#apply(this.#policyList[index] as ResolvedPolicy<TMessage>, context, DecisionReasons.matched, false, undefined, 0);
+    }
+
+    if (this.defaultPolicy !== undefined) {
+      return this.#apply(this.defaultPolicy, context, DecisionReasons.defaultApplied, false, undefined, 0);
+    }
+    throw new NoMatchingPolicyError(context.envelope.messageType, this.#policyNames);
+  }
+
+  // Resolves the stream key and partition of the policy that applies. With a trail, records the
+  // match (or the routing failure) at `timestamp`.
+  #apply(
+    policy: ResolvedPolicy<TMessage>,
+    context: MessagePolicyContext<TMessage>,
+    reason: string,
+    preview: boolean,
+    trail: PolicyDecisionTrail | undefined,
+    timestamp: number,
+  ): PolicyMatch<TMessage> {
     let streamKey: string;
     let partitionIndex: number;
     try {
       streamKey = policy.resolveStreamKey(context);
       partitionIndex = policy.selectPartition(streamKey, context, preview);
     } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      context.envelope.policyTrail.recordDecision(
-        policy.name,
-        policy.rule,
-        true,
-        { ...policy.summary, error: message },
-        `${reason}, but routing failed: ${message}`,
-      );
+      if (trail !== undefined) {
+        const message = errorText(error);
+        const configuration = { ...policy.summary, error: message };
+        trail.recordDecision(policy.name, policy.rule, true, configuration, `${reason}, but routing failed: ${message}`, timestamp);
+      }
       throw error;
     }
 
-    // The match is recorded only now, with the stream key and partition it resolved to.
-    const configuration = policy.matchedConfiguration(streamKey, partitionIndex);
-    context.envelope.policyTrail.recordDecision(policy.name, policy.rule, true, configuration, reason);
+    if (trail !== undefined) {
+      // The match is recorded only now, with the stream key and partition it resolved to.
+      const repeated = policy.repeatedMatchTemplates(streamKey, partitionIndex, reason);
+      if (repeated === undefined) {
+        trail.recordDecision(policy.name, policy.rule, true, policy.matchedConfiguration(streamKey, partitionIndex), reason, timestamp);
+      } else {
+        trail.recordTemplates(repeated, 0, 1, timestamp);
+      }
+    }
     return { policy, context, streamKey, partitionIndex };
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function ignoreRejection(result: PromiseLike<unknown>): void {
+  // A rejection nobody handles would otherwise crash the process or log a warning.
+  result.then(undefined, () => undefined);
+}
+
+function recordThrow<TMessage>(trail: PolicyDecisionTrail, policy: ResolvedPolicy<TMessage>, error: unknown, timestamp: number): void {
+  const message = errorText(error);
+  const configuration = { ...policy.summary, error: message };
+  trail.recordDecision(policy.name, policy.rule, false, configuration, DecisionReasons.threwPrefix + message, timestamp);
+}
+
+function recordPromise<TMessage>(trail: PolicyDecisionTrail, policy: ResolvedPolicy<TMessage>, result: PromiseLike<unknown>, timestamp: number): void {
+  // A promise is truthy, so treating it as a match would route every message here.
+  ignoreRejection(result);
+  trail.recordDecision(policy.name, policy.rule, false, policy.summary, DecisionReasons.returnedPromise, timestamp);
 }

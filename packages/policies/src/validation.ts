@@ -272,6 +272,11 @@ function validateEngineOptions(options: PolicyEngineOptions): string[] {
   if (options.sequenceProvider !== undefined && !isSequenceProvider(options.sequenceProvider)) {
     errors.push(`Invalid sequenceProvider option ${describeValue(options.sequenceProvider)}: it lacks a name or a getNext, getCurrent or reset method.`);
   }
+  if (options.recordDecisions !== undefined && typeof options.recordDecisions !== 'boolean') {
+    errors.push(
+      `Invalid recordDecisions option ${describeValue(options.recordDecisions)}. Pass true to record every decision in the trail (the default) or false to record none.`,
+    );
+  }
   return errors;
 }
 

@@ -1,5 +1,5 @@
 import { createEnvelope, type PartitionRouter } from '@whizbang/observability';
-import { HashPartitionRouter, RoundRobinPartitionRouter } from '@whizbang/partitioning';
+import { HashPartitionRouter, JumpHashPartitionRouter, RoundRobinPartitionRouter } from '@whizbang/partitioning';
 import { InMemorySequenceProvider } from '@whizbang/sequencing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -275,5 +275,42 @@ describe('PolicyEngine.route', () => {
 
     expect(engine.environment).toBe('production');
     expect(engine.evaluate(engine.createContext(createEnvelope({}))).policy.topic).toBe('prod');
+  });
+});
+
+describe('partition of a repeated stream key', () => {
+  function keyedEngine(router: PartitionRouter): PolicyEngine<TestMessage> {
+    return createPolicies<TestMessage>()
+      .when('orders', () => true)
+      .then((cfg) => cfg.useTopic('orders').useStream((ctx) => `order-${ctx.message.aggregateId}`).withPartitions(8).usePartitionRouter(router))
+      .build();
+  }
+
+  it('matches the hash routers for every key', () => {
+    for (const router of [new HashPartitionRouter(), new JumpHashPartitionRouter()]) {
+      const engine = keyedEngine(router);
+
+      for (const id of ['1', '1', '2', '1', '3', '3', '12']) {
+        const { match } = evaluate(engine, { type: 'X', aggregateId: id });
+        expect(match.partitionIndex).toBe(router.selectPartition(`order-${id}`, 8));
+      }
+    }
+  });
+
+  it('calls a hash router subclass that overrides selectPartition every time', () => {
+    class CountingRouter extends HashPartitionRouter {
+      calls = 0;
+
+      override selectPartition(streamKey: string, partitionCount: number): number {
+        this.calls += 1;
+        return super.selectPartition(streamKey, partitionCount);
+      }
+    }
+    const router = new CountingRouter();
+    const engine = keyedEngine(router);
+
+    for (let call = 0; call < 3; call++) evaluate(engine, { type: 'X', aggregateId: '7' });
+
+    expect(router.calls).toBe(3);
   });
 });

@@ -206,6 +206,9 @@ describe('build validation', () => {
     expect(buildErrors(policies, { sequenceProvider: {} as never })).toEqual(
       expect.arrayContaining([expect.stringMatching(/^Invalid sequenceProvider option/)]),
     );
+    expect(buildErrors(policies, { recordDecisions: 'yes' as never })).toEqual([
+      'Invalid recordDecisions option "yes". Pass true to record every decision in the trail (the default) or false to record none.',
+    ]);
     expect(buildErrors(policies, 7 as never)).toEqual([expect.stringMatching(/^Invalid build\(\) options: 7/)]);
   });
 
