@@ -15,7 +15,7 @@ Measures the built @whizbang packages, each item beside its baselines in the sam
 and prints a Markdown table of times, ratios and targets.
 
 Options:
-  --quick              fewer rounds and shorter samples (about 2 minutes on 2 cores, 4 for the full run)
+  --quick              fewer rounds and shorter samples (about 2 minutes on 2 cores, 6 for the full run)
   --only <name>        run only this item; repeat or separate with commas
   --package <name>     run only the items of this package (for example observability); repeatable
   --json <file>        also write the full results as JSON to <file>
@@ -134,7 +134,8 @@ async function main(): Promise<number> {
   const missed = results.flatMap((result) =>
     result.targets.filter((target) => !target.met).map((target) => `${result.item}: ${target.label}${target.withinNoise === true ? ' (within noise)' : ''}`),
   );
-  process.stderr.write(missed.length === 0 ? 'Every target met.\n' : `Targets missed (${missed.length}): ${missed.join('; ')}\n`);
+  // On stdout with the table, so a run redirected to a file keeps its summary.
+  process.stdout.write(missed.length === 0 ? 'Every target met.\n' : `Targets missed (${missed.length}): ${missed.join('; ')}\n`);
   return 0;
 }
 
