@@ -255,10 +255,40 @@ function validateBulkhead(name: unknown, limits: unknown, label: string, errors:
   return { name: name as string, maxConcurrency: maxConcurrency as number, maxQueue };
 }
 
+const ENGINE_OPTIONS = ['environment', 'services', 'clock', 'partitionRouter', 'sequenceProvider', 'recordDecisions'] as const;
+
+// Fails to compile when PolicyEngineOptions gains an option this list lacks.
+const _everyEngineOptionListed: Exclude<keyof PolicyEngineOptions, (typeof ENGINE_OPTIONS)[number]> extends never ? true : never = true;
+
+const ENGINE_OPTION_NAMES: readonly string[] = ENGINE_OPTIONS;
+
+/** Levenshtein distance of two short strings, for suggesting the option a typo meant. */
+function editDistance(left: string, right: string): number {
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let row = 1; row <= left.length; row++) {
+    const current = [row];
+    for (let column = 1; column <= right.length; column++) {
+      const substitution = (previous[column - 1] as number) + (left[row - 1] === right[column - 1] ? 0 : 1);
+      current.push(Math.min(substitution, (previous[column] as number) + 1, (current[column - 1] as number) + 1));
+    }
+    previous = current;
+  }
+  return previous[right.length] as number;
+}
+
 function validateEngineOptions(options: PolicyEngineOptions): string[] {
   const errors: string[] = [];
   if (typeof options !== 'object' || options === null) {
     return [`Invalid build() options: ${describeValue(options)}. Pass an object or nothing.`];
+  }
+  for (const key of Object.keys(options)) {
+    if (ENGINE_OPTION_NAMES.includes(key)) continue;
+
+    // A misspelt option would otherwise be ignored silently and its default used.
+    const suggestion = ENGINE_OPTION_NAMES.find((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
+    errors.push(
+      `Unknown build() option "${key}".${suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`} Known options: ${ENGINE_OPTION_NAMES.join(', ')}.`,
+    );
   }
   if (options.environment !== undefined && (typeof options.environment !== 'string' || options.environment === '')) {
     errors.push(`Invalid environment option ${describeValue(options.environment)}. Pass a non-empty string such as 'production'.`);

@@ -212,6 +212,17 @@ describe('build validation', () => {
     expect(buildErrors(policies, 7 as never)).toEqual([expect.stringMatching(/^Invalid build\(\) options: 7/)]);
   });
 
+  it('rejects unknown build options', () => {
+    const policies = createPolicies().when('a', always).then((cfg) => cfg.useTopic('orders'));
+
+    expect(buildErrors(policies, { recordDecision: false } as never)).toEqual([
+      'Unknown build() option "recordDecision". Did you mean "recordDecisions"? Known options: environment, services, clock, partitionRouter, sequenceProvider, recordDecisions.',
+    ]);
+    expect(buildErrors(policies, { verbose: true } as never)).toEqual([
+      'Unknown build() option "verbose". Known options: environment, services, clock, partitionRouter, sequenceProvider, recordDecisions.',
+    ]);
+  });
+
   it('requires policies sharing a topic to agree', () => {
     const policies = createPolicies()
       .when('a', always)
