@@ -132,7 +132,7 @@ async function main(): Promise<number> {
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(resultsToJson(results), null, 2)}\n`);
 
   const missed = results.flatMap((result) =>
-    result.targets.filter((target) => !target.met).map((target) => `${result.item}: ${target.label}${target.withinNoise === true ? ' (within noise)' : ''}`),
+    result.targets.filter((target) => !target.met).map((target) => `${result.item}, ${target.candidate}: ${target.label}${target.withinNoise === true ? ' (within noise)' : ''}`),
   );
   // On stdout with the table, so a run redirected to a file keeps its summary.
   process.stdout.write(missed.length === 0 ? 'Every target met.\n' : `Targets missed (${missed.length}): ${missed.join('; ')}\n`);
