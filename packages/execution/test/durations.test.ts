@@ -94,18 +94,7 @@ describe('duration measurement', () => {
   });
 
   it('times untimed unfinished handlers from stop()', async () => {
-    vi.useFakeTimers();
-    const executor = new ParallelExecutor({ maxConcurrency: 2, recordHops: false });
-    const stubborn = gate();
-    const controller = new AbortController();
-    await executor.start();
-
-    const call = outcomeOf(executor.execute(envelope, () => stubborn.promise, context));
-    await vi.advanceTimersByTimeAsync(500);
-    const stopping = executor.stop(controller.signal);
-    await vi.advanceTimersByTimeAsync(100);
-    controller.abort(new Error('shutdown deadline'));
-    const report = await stopping;
+    const { report, call } = await stopWhileRunning({});
 
     expect(report.unfinished).toHaveLength(1);
     expect(report.unfinished[0]?.runningForMs).toBe(100);
@@ -113,21 +102,30 @@ describe('duration measurement', () => {
   });
 
   it('times timed unfinished handlers from start', async () => {
-    vi.useFakeTimers();
-    const executor = new ParallelExecutor({ maxConcurrency: 2, recordHops: false, measureDurations: true });
-    const stubborn = gate();
-    const controller = new AbortController();
-    await executor.start();
-
-    const call = outcomeOf(executor.execute(envelope, () => stubborn.promise, context));
-    await vi.advanceTimersByTimeAsync(500);
-    const stopping = executor.stop(controller.signal);
-    await vi.advanceTimersByTimeAsync(100);
-    controller.abort(new Error('shutdown deadline'));
-    const report = await stopping;
+    const { report, call } = await stopWhileRunning({ measureDurations: true });
 
     expect(report.unfinished[0]?.runningForMs).toBe(600);
     await flushMicrotasks();
     expect((await call).ok).toBe(false);
   });
 });
+
+/**
+ * Starts a handler that never finishes, calls stop() 500 ms later and aborts the stop 100 ms
+ * after that, on fake timers. Returns the stop report and the handler call's outcome.
+ */
+async function stopWhileRunning(options: { measureDurations?: boolean }) {
+  vi.useFakeTimers();
+  const executor = new ParallelExecutor({ maxConcurrency: 2, recordHops: false, ...options });
+  const stubborn = gate();
+  const controller = new AbortController();
+  await executor.start();
+
+  const call = outcomeOf(executor.execute(envelope, () => stubborn.promise, context));
+  await vi.advanceTimersByTimeAsync(500);
+  const stopping = executor.stop(controller.signal);
+  await vi.advanceTimersByTimeAsync(100);
+  controller.abort(new Error('shutdown deadline'));
+
+  return { report: await stopping, call };
+}
