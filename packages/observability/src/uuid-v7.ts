@@ -15,8 +15,8 @@ let poolOffset = pool.length;
  * which the first contributes its low 2 bits). The layout is the one uuid's `v7()` writes for
  * its `seq` option, so ids from one millisecond sort by counter.
  *
- * Writing the text directly, instead of filling a byte array and converting it as uuid does,
- * allocates only the string; uuid also copied 16 fresh random bytes per id.
+ * Writing the text directly allocates only the string. uuid fills a byte array and converts it,
+ * and its random source copies 16 fresh bytes into a new array per id.
  *
  * @param milliseconds - an integer from 0 to 2^48 - 1.
  * @param counter - an unsigned 32-bit integer.

@@ -200,10 +200,10 @@ export class PolicyEngine<TMessage = unknown> {
 
   /**
    * Evaluates a message against the policies without dispatching it: a dry run for debugging.
-   * It records the decision trail on a new envelope (even when `recordDecisions` is false) and
-   * computes the routing the message would get, but consumes nothing: the partition comes from
-   * the router's `previewPartition` when it has one, and the sequence number is the stream's
-   * `getCurrent() + 1`.
+   * It records the decision trail on a new envelope, even when `recordDecisions` is false, and
+   * computes the routing the message would get without consuming anything. The partition comes
+   * from the router's `previewPartition` when it has one, and the sequence number is the
+   * stream's `getCurrent() + 1`.
    *
    * The preview assumes that nothing else is dispatched first: another message routed in between
    * takes that number (and a round-robin router's partition).
@@ -363,7 +363,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 function ignoreRejection(result: PromiseLike<unknown>): void {
-  // A rejection nobody handles would otherwise crash the process or log a warning.
+  // An unhandled rejection would otherwise crash the process or log a warning.
   result.then(undefined, () => undefined);
 }
 

@@ -11,9 +11,9 @@ const MAX_CACHED_MAPS = 2_000;
 // file run by a transforming loader, and the limit also stops a map that maps to itself.
 const MAX_MAPPING_STEPS = 3;
 
-// Resolved positions by file, then by line and column. The file name string V8 reports is the
-// same string for every frame of a script, so looking it up reuses its cached hash, where one
-// key joining file, line and column would be a new string to build and hash on every call.
+// Resolved positions by file, then by line and column. V8 reports the same file name string for
+// every frame of a script, so a lookup reuses its cached hash. One key joining file, line and
+// column would be a new string to build and hash on every call.
 const positionsByFile = new Map<string, Map<number | string, SourcePosition>>();
 let cachedPositionCount = 0;
 
@@ -42,8 +42,8 @@ export function resolveCompiledPosition(
   let byFile = positionsByFile.get(fileName);
   const key = positionKey(line, column);
   const cached = byFile?.get(key);
-  // A position is cached with the name V8 reported for the function there; a different name
-  // (a call site built by hand) resolves again instead of taking another caller's name.
+  // A position is cached with the function name V8 reported there. A different name (a call
+  // site built by hand) resolves again, so it never takes another caller's name.
   if (cached !== undefined && cached.functionName === functionName) return cached;
 
   let position: SourcePosition;

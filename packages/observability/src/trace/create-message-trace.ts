@@ -78,8 +78,8 @@ export function createMessageTrace<TMessage>(
   const payload = snapshotPayload(envelope.payload, options.payload);
 
   // Every record is built frozen and checked with the rules a store applies. A trace that passes
-  // is sealed, so stores keep it as it is; one that fails (a hand-built hop with a negative
-  // partition, an envelope from elsewhere) stays unsealed and the store names its invalid field.
+  // is sealed, so stores keep it as it is. One that fails (a hand-built hop with a negative
+  // partition, an envelope from elsewhere) stays unsealed, and the store names its invalid field.
   let valid = isCreatedEnvelope(envelope);
 
   const sourceHops = envelope.hops;

@@ -4,7 +4,7 @@ import { toFrozenJsonValue, type JsonValue } from './json-value.js';
 // trace can share one frozen JSON form of each instead of copying it every time. Sharing is
 // safe only for values that can never change, which `inspect` decides once per object.
 
-/** What {@link inspect} found out about a frozen value. */
+/** Result of {@link inspect} for a frozen value. */
 const enum Shape {
   /** Deep-frozen plain JSON: a trace can reference the value itself. */
   Json,
@@ -33,9 +33,9 @@ let nextRecentSlot = 0;
 /**
  * Returns a deep-frozen {@link JsonValue} of `value`, with the conversions of `toJsonValue`.
  * A value that is seen again and can never change (frozen all the way down, data properties
- * only, plain objects and arrays) is converted once more and that JSON form shared by every
- * later call; a deep-frozen value that already is plain JSON is returned itself. Any other
- * value is copied each call.
+ * only, plain objects and arrays) is converted once more, and every later call shares that JSON
+ * form. A deep-frozen value that already is plain JSON is returned itself. Any other value is
+ * copied on each call.
  *
  * @param argument - name of the value in error messages.
  * @throws TypeError as `toJsonValue` does (a circular reference).

@@ -58,7 +58,7 @@ function convertToJson(value: unknown, argument: string, freeze: boolean): JsonV
   return freeze ? (JSON.parse(text, freezeParsedValue) as JsonValue) : (JSON.parse(text) as JsonValue);
 }
 
-// A reviver sees every value after its children, so freezing there freezes the whole tree.
+// JSON.parse calls a reviver for each value after its children, so freezing there freezes the whole tree.
 function freezeParsedValue(_key: string, value: unknown): unknown {
   return typeof value === 'object' && value !== null ? Object.freeze(value) : value;
 }

@@ -22,8 +22,8 @@ class ReturnsGivenObject {
  * The mark is a private field added to the plain trace object. Unlike a property or a class
  * prototype, a private field is invisible to `JSON.stringify`, `Object.keys`,
  * `util.isDeepStrictEqual` and `toStrictEqual`, so a sealed trace still equals its JSON round
- * trip. Adding it costs about 30 ns; a WeakSet entry or a non-enumerable symbol property cost
- * about 0.5 µs per trace on Node 20.
+ * trip. Adding it measured about 30 ns on Node 20, against about 0.5 µs for a WeakSet entry or a
+ * non-enumerable symbol property (one-off measurements on a loaded 2-core VM).
  */
 class SealMark extends ReturnsGivenObject {
   readonly #sealed = true;
@@ -50,8 +50,8 @@ export function buildTrace(
 ): MessageTrace {
   const trace = payload === undefined ? traceRecord(envelope, hops, decisions, outcome) : { ...traceRecord(envelope, hops, decisions, outcome), payload };
 
-  // The mark goes on before the freeze: private fields may not be added to frozen objects in
-  // future JavaScript versions.
+  // The mark goes on before the freeze, so the code stays valid if JavaScript ever forbids adding
+  // private fields to frozen objects.
   if (seal) new SealMark(trace);
   return Object.freeze(trace);
 }

@@ -2,10 +2,10 @@
  * A map from each key to a set of values. A key whose last value is deleted is removed, so the
  * number of keys never exceeds the number of values.
  *
- * Most keys hold one value (a correlation id with one message, a message with one child), so a
+ * Most keys have one value (a correlation id with one message, a message with one child), so a
  * key's only value is kept directly and a `Set` is made only for its second. That saves a `Set`
- * allocation and its hashing per key. Values must not themselves be `Set` instances, which is
- * how the two forms are told apart.
+ * allocation and its hashing per key. Values must not themselves be `Set` instances, because
+ * `instanceof Set` distinguishes the two forms.
  */
 export class SetMultimap<K, V extends object> {
   readonly #entries = new Map<K, V | Set<V>>();

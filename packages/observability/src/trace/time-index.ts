@@ -39,9 +39,9 @@ export interface TimeRangeResult<T> {
  *
  * Traces mostly arrive in time order, so an insert usually appends to the main array. Traces
  * from parallel lanes arrive a little out of order, and a lane that falls behind sends traces
- * older than thousands of stored ones; splicing each into the main array would move all of
+ * older than thousands of stored ones. Splicing each into the main array would move all of
  * those. An out-of-order insert therefore goes to a small sorted side array, which is merged
- * into the main array in one linear pass once it holds `maxPendingBeforeMerge` items: O(n / p)
+ * into the main array in one linear pass once it contains `maxPendingBeforeMerge` items: O(n / p)
  * moves per insert instead of O(distance). Queries walk both arrays in step.
  *
  * Removal only marks the slot (O(1)); both arrays are compacted when removed slots outnumber
